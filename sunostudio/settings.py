@@ -1,0 +1,191 @@
+"""Settings from environment variables, with safe local defaults.
+
+`DJANGO_ENV=production` switches to the production mode in which `manage.py check --deploy` is clean.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+PRODUCTION = os.environ.get("DJANGO_ENV", "development") == "production"
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    if PRODUCTION:
+        raise RuntimeError("SECRET_KEY must be set when DJANGO_ENV=production")
+    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production-0123456789abcdef"
+
+DEBUG = env_bool("DEBUG", not PRODUCTION)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "template_partials",
+    "django_q",
+    "sunostudio",
+    "songs",
+    "personas",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "sunostudio.middleware.HtmxLoginRedirectMiddleware",
+]
+
+ROOT_URLCONF = "sunostudio.urls"
+WSGI_APPLICATION = "sunostudio.wsgi.application"
+ASGI_APPLICATION = "sunostudio.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database ---------------------------------------------------------------------------------------
+# SQLite in WAL mode with a busy timeout is the embedded default; DATABASE_URL selects PostgreSQL.
+DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0 if DEBUG else 60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "songs:library"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_URL = "/media/"  # never served directly: media goes through the owner-checking view
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+# --- Background jobs (django-q2) --------------------------------------------------------------------
+# timeout < retry, bounded attempts, no replay of missed schedules. Redis in production, the ORM otherwise.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+Q_CLUSTER = {
+    "name": "sunostudio",
+    "workers": int(os.environ.get("Q_WORKERS", "2")),
+    "timeout": 90,
+    "retry": 120,
+    "max_attempts": 3,
+    "poll": 0.5,
+    "catch_up": False,
+    "ack_failures": True,
+    "save_limit": 500,
+    "label": "Background jobs",
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+
+# --- The upstream (ElkAPI Suno) ---------------------------------------------------------------------
+SUNO_API_KEY = os.environ.get("SUNO_API_KEY", "")
+SUNO_SIMULATOR_HOST = os.environ.get("SUNO_SIMULATOR_HOST", "127.0.0.1")
+SUNO_SIMULATOR_PORT = int(os.environ.get("SUNO_SIMULATOR_PORT", "8765"))
+SUNO_USE_SIMULATOR = not SUNO_API_KEY
+SUNO_SIMULATOR_URL = f"http://{SUNO_SIMULATOR_HOST}:{SUNO_SIMULATOR_PORT}"
+SUNO_API_BASE = os.environ.get(
+    "SUNO_API_BASE", SUNO_SIMULATOR_URL if SUNO_USE_SIMULATOR else "https://api.elkapi.com"
+)
+# Media is archived only from the hosts the upstream serves it from (suno-api.md §7).
+SUNO_MEDIA_HOSTS = env_list("SUNO_MEDIA_HOSTS", "cdn1.suno.ai,cdn2.suno.ai")
+if SUNO_USE_SIMULATOR:
+    SUNO_MEDIA_HOSTS.append(f"{SUNO_SIMULATOR_HOST}:{SUNO_SIMULATOR_PORT}")
+SUNO_MEDIA_REQUIRE_HTTPS = env_bool("SUNO_MEDIA_REQUIRE_HTTPS", not SUNO_USE_SIMULATOR)
+SUNO_BATCH_CAP = int(os.environ.get("SUNO_BATCH_CAP", "20"))
+SUNO_CLIP_TIMEOUT_MINUTES = int(os.environ.get("SUNO_CLIP_TIMEOUT_MINUTES", "15"))
+SUNO_DEFAULT_MODEL = os.environ.get("SUNO_DEFAULT_MODEL", "chirp-auk")
+# Public base URL of this app, for links the upstream must fetch (upload by URL).
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        "sunostudio": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+        "songs": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+        # httpx logs request URLs at INFO; keep it quiet (URLs never hold the key, but less is more).
+        "httpx": {"handlers": ["console"], "level": "WARNING"},
+    },
+}
+
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    SECURE_REFERRER_POLICY = "same-origin"
+    X_FRAME_OPTIONS = "DENY"
