@@ -27,7 +27,9 @@ class AuthError(SunoError):
 class InsufficientCredits(SunoError):
     """403 quota_not_enough (or a 'quota exhausted' gateway error): the account balance ran out."""
 
-    user_message = "The studio is out of music credits. An admin has been notified; try again once it's topped up."
+    user_message = (
+        "The studio is out of music credits. An admin has been notified; try again once it's topped up."
+    )
 
 
 class RateLimited(SunoError):

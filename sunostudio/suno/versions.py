@@ -29,7 +29,8 @@ class ModelVersion:
     deprecated: bool = False
 
 
-MODEL_VERSIONS: tuple[ModelVersion, ...] = (
+# fmt: off
+MODEL_VERSIONS: tuple[ModelVersion, ...] = (  # one row per version, like the table in suno-api.md §2
     ModelVersion("chirp-v3-0", "v3.0", 3000, 200, 1000, 3000, "2 min", False, aliases=("chirp-v3.0",), deprecated=True),
     ModelVersion("chirp-v3-5", "v3.5", 3000, 200, 1000, 3000, "2 min", False, aliases=("chirp-v3.5",), deprecated=True),
     ModelVersion("chirp-v3-5-tau", "v3.5 persona", 3000, 200, 1000, 3000, "2 min", True, generate=False, extend=False),
@@ -41,6 +42,7 @@ MODEL_VERSIONS: tuple[ModelVersion, ...] = (
     ModelVersion("chirp-crow", "v5", 5000, 1000, 1000, 3000, "8 min", False),
     ModelVersion("chirp-fenix", "v5.5", 5000, 1000, 1000, 3000, "8 min", False),
 )
+# fmt: on
 
 BY_MV: dict[str, ModelVersion] = {}
 for _version in MODEL_VERSIONS:

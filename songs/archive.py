@@ -1,0 +1,143 @@
+"""Archive a complete clip's audio and cover locally, so the library survives upstream URL expiry.
+
+Rules: only from the hosts the upstream serves media from (https in production), a size cap, the
+content type checked, an atomic write (a half-written file never gets a name), and the upstream URL kept
+whatever happens. Transient failures are retried with backoff by the sweep.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+import httpx
+from django.conf import settings
+from django.core.files import File
+from django.utils import timezone
+
+from sunostudio.upstream import get_media_http
+
+from .models import Clip
+
+logger = logging.getLogger(__name__)
+
+ALLOWED_TYPES = {
+    "audio": {"audio/mpeg": "mp3", "audio/mp3": "mp3"},
+    "image": {"image/jpeg": "jpeg", "image/png": "png", "image/webp": "webp"},
+}
+SIZE_CAPS = {"audio": 100 * 1024 * 1024, "image": 10 * 1024 * 1024}
+RETRY_BASE = timedelta(seconds=30)
+ARCHIVE_MAX_ATTEMPTS = 5
+
+
+class MediaRejected(Exception):
+    """The file breaks a rule: retrying won't help."""
+
+
+class MediaUnavailable(Exception):
+    """The download failed for a reason that may pass (network, 5xx): retry later."""
+
+
+class _TemporaryFile(File):
+    """Lets FileSystemStorage move the finished file into place (a rename) instead of copying it."""
+
+    def temporary_file_path(self) -> str:
+        return self.file.name
+
+
+def check_media_url(url: str) -> None:
+    parts = urlsplit(url)
+    allowed_schemes = {"https"} if settings.SUNO_MEDIA_REQUIRE_HTTPS else {"https", "http"}
+    if parts.scheme not in allowed_schemes:
+        raise MediaRejected(f"scheme {parts.scheme or 'none'} is not allowed")
+    host = (parts.hostname or "").lower()
+    host_port = f"{host}:{parts.port}" if parts.port else host
+    allowed = {h.lower() for h in settings.SUNO_MEDIA_HOSTS}
+    if host not in allowed and host_port not in allowed:
+        raise MediaRejected(f"host {host_port} is not an upstream media host")
+    if "audiopipe" in host or parts.path.startswith("/audiopipe"):
+        raise MediaRejected("live stream URLs are never archived")
+
+
+def download_media(url: str, *, kind: str) -> tuple[tempfile._TemporaryFileWrapper, str]:
+    """Stream `url` into a temporary file beside the media root; return it with its extension."""
+    check_media_url(url)
+    cap = SIZE_CAPS[kind]
+    os.makedirs(settings.MEDIA_ROOT / "tmp", exist_ok=True)
+    try:
+        with get_media_http() as http, http.stream("GET", url) as response:
+            if response.status_code >= 500 or response.status_code == 429:
+                raise MediaUnavailable(f"HTTP {response.status_code}")
+            if response.status_code != 200:
+                raise MediaRejected(f"HTTP {response.status_code}")
+            content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+            extension = ALLOWED_TYPES[kind].get(content_type)
+            if extension is None:
+                raise MediaRejected(f"content type {content_type or 'none'} is not {kind}")
+            if int(response.headers.get("content-length") or 0) > cap:
+                raise MediaRejected("file is larger than the size cap")
+            tmp = tempfile.NamedTemporaryFile(dir=settings.MEDIA_ROOT / "tmp", delete=False)
+            size = 0
+            try:
+                for chunk in response.iter_bytes():
+                    size += len(chunk)
+                    if size > cap:
+                        raise MediaRejected("file is larger than the size cap")
+                    tmp.write(chunk)
+                tmp.flush()
+            except BaseException:
+                tmp.close()
+                os.unlink(tmp.name)
+                raise
+            if size == 0:
+                tmp.close()
+                os.unlink(tmp.name)
+                raise MediaUnavailable("empty file")
+            tmp.seek(0)
+            return tmp, extension
+    except httpx.HTTPError as error:
+        raise MediaUnavailable(type(error).__name__) from error
+
+
+def _archive_one(clip: Clip, *, kind: str, url: str) -> None:
+    field = clip.audio_file if kind == "audio" else clip.image_file
+    tmp, extension = download_media(url, kind=kind)
+    try:
+        name = f"{kind}.{extension}"
+        field.save(name, _TemporaryFile(tmp, name=name), save=False)
+    finally:
+        tmp.close()
+        if os.path.exists(tmp.name):
+            os.unlink(tmp.name)
+
+
+def clip_archive(*, clip_id: int, now: datetime | None = None) -> None:
+    now = now or timezone.now()
+    clip = Clip.objects.select_related("song").filter(pk=clip_id, status=Clip.Status.COMPLETE).first()
+    if clip is None:
+        return
+    wanted = [("audio", clip.audio_url, clip.audio_file), ("image", clip.image_url, clip.image_file)]
+    try:
+        for kind, url, field in wanted:
+            if url and not field:
+                _archive_one(clip, kind=kind, url=url)
+    except MediaRejected as error:
+        logger.warning("clip %s: media not archived: %s", clip.pk, error)
+        clip.archive_error = str(error)[:300]
+        clip.next_archive_at = None
+    except MediaUnavailable as error:
+        clip.archive_attempts += 1
+        clip.archive_error = str(error)[:300]
+        if clip.archive_attempts >= ARCHIVE_MAX_ATTEMPTS:
+            clip.next_archive_at = None
+        else:
+            clip.next_archive_at = now + RETRY_BASE * 2 ** (clip.archive_attempts - 1)
+    else:
+        clip.archive_error = ""
+        clip.next_archive_at = None
+    clip.save(
+        update_fields=["audio_file", "image_file", "archive_attempts", "archive_error", "next_archive_at"]
+    )

@@ -1,0 +1,267 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+
+class SongQuerySet(models.QuerySet):
+    def owned_by(self, user) -> SongQuerySet:
+        return self.filter(owner=user)
+
+    def due_for_submit(self, now: datetime) -> SongQuerySet:
+        return self.filter(state=Song.State.QUEUED, next_submit_at__lte=now)
+
+
+class Song(models.Model):
+    """The creator's request: the full recipe, kept forever."""
+
+    class Kind(models.TextChoices):
+        CUSTOM = "custom", "Custom lyrics"
+        DESCRIPTION = "description", "From a description"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Waiting to send"
+        SUBMITTING = "submitting", "Sending"
+        SUBMITTED = "submitted", "Sent"
+        FAILED = "failed", "Failed"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="songs")
+    idempotency_key = models.UUIDField(default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CUSTOM)
+    title = models.CharField(max_length=100, blank=True)
+    lyrics = models.TextField(blank=True)
+    tags = models.CharField("style tags", max_length=1000, blank=True)
+    negative_tags = models.CharField("excluded styles", max_length=1000, blank=True)
+    model_version = models.CharField(max_length=40)
+    instrumental = models.BooleanField(default=False)
+    description = models.TextField("description prompt", blank=True)
+
+    upstream_task_id = models.CharField(max_length=100, blank=True, db_index=True)
+    upstream_batch_id = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.QUEUED, db_index=True)
+    error_message = models.TextField(blank=True)
+    submit_attempts = models.PositiveSmallIntegerField(default=0)
+    next_submit_at = models.DateTimeField(default=timezone.now)
+    submitting_since = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SongQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "idempotency_key"], name="song_unique_idempotency_key"),
+        ]
+        indexes = [models.Index(fields=["owner", "-created_at"], name="song_owner_created")]
+
+    def __str__(self) -> str:
+        return self.display_title
+
+    def get_absolute_url(self) -> str:
+        return reverse("songs:song_detail", args=[self.pk])
+
+    @property
+    def display_title(self) -> str:
+        return self.title or (self.description[:60] if self.description else "") or "Untitled song"
+
+    @property
+    def is_sending(self) -> bool:
+        return self.state in (self.State.QUEUED, self.State.SUBMITTING)
+
+    @property
+    def is_in_flight(self) -> bool:
+        """Uses the prefetched clips when the caller prefetched them (the library page does)."""
+        return self.is_sending or any(not clip.is_terminal for clip in self.clips.all())
+
+    @property
+    def can_retry(self) -> bool:
+        """Retry sends the recipe again: only when nothing came of it (every take failed)."""
+        if self.state == self.State.FAILED:
+            return True
+        clips = list(self.clips.all())
+        return self.state == self.State.SUBMITTED and bool(clips) and all(c.is_failed for c in clips)
+
+    def recipe(self) -> dict:
+        fields = [
+            "kind",
+            "title",
+            "lyrics",
+            "tags",
+            "negative_tags",
+            "model_version",
+            "instrumental",
+            "description",
+        ]
+        return {name: getattr(self, name) for name in fields}
+
+
+class ClipQuerySet(models.QuerySet):
+    def owned_by(self, user) -> ClipQuerySet:
+        return self.filter(song__owner=user)
+
+    def in_flight(self) -> ClipQuerySet:
+        return self.filter(status__in=Clip.IN_FLIGHT_STATUSES, next_poll_at__isnull=False)
+
+    def due_for_poll(self, now: datetime) -> ClipQuerySet:
+        return self.in_flight().filter(next_poll_at__lte=now)
+
+    def stuck(self, now: datetime) -> ClipQuerySet:
+        limit = timedelta(minutes=settings.SUNO_CLIP_TIMEOUT_MINUTES)
+        return self.in_flight().filter(polling_since__lt=now - limit)
+
+    def due_for_archive(self, now: datetime) -> ClipQuerySet:
+        return self.filter(
+            status=Clip.Status.COMPLETE, next_archive_at__isnull=False, next_archive_at__lte=now
+        ).filter(Q(audio_file="") | Q(image_file=""))
+
+
+def clip_media_path(clip: Clip, filename: str) -> str:
+    return f"clips/{clip.song.owner_id}/{clip.pk}/{filename}"
+
+
+class Clip(models.Model):
+    """One upstream clip. Status uses the upstream's words and only moves forward."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "Submitted"
+        QUEUED = "queued", "Queued"
+        STREAMING = "streaming", "Streaming"
+        COMPLETE = "complete", "Complete"
+        ERROR = "error", "Failed"
+
+    IN_FLIGHT_STATUSES = (Status.SUBMITTED, Status.QUEUED, Status.STREAMING)
+    STATUS_ORDER = {
+        Status.SUBMITTED: 0,
+        Status.QUEUED: 1,
+        Status.STREAMING: 2,
+        Status.COMPLETE: 3,
+        Status.ERROR: 3,
+    }
+
+    song = models.ForeignKey(Song, on_delete=models.CASCADE, related_name="clips")
+    take = models.PositiveSmallIntegerField(default=1)
+    upstream_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SUBMITTED, db_index=True)
+    title = models.CharField(max_length=200, blank=True)
+    audio_url = models.URLField(max_length=500, blank=True)
+    video_url = models.URLField(max_length=500, blank=True)
+    image_url = models.URLField(max_length=500, blank=True)
+    duration = models.FloatField(null=True, blank=True)
+    model_name = models.CharField(max_length=40, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    error_message = models.TextField(blank=True)
+
+    audio_file = models.FileField(upload_to=clip_media_path, blank=True, max_length=300)
+    image_file = models.FileField(upload_to=clip_media_path, blank=True, max_length=300)
+    archive_attempts = models.PositiveSmallIntegerField(default=0)
+    next_archive_at = models.DateTimeField(null=True, blank=True)
+    archive_error = models.CharField(max_length=300, blank=True)
+
+    next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    poll_attempts = models.PositiveIntegerField(default=0)
+    polling_since = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ClipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["song", "take"]
+        constraints = [models.UniqueConstraint(fields=["song", "take"], name="clip_unique_take")]
+
+    def __str__(self) -> str:
+        return f"{self.song.display_title} - take {self.take}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("songs:song_detail", args=[self.song_id]) + f"#clip-{self.pk}"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in (self.Status.COMPLETE, self.Status.ERROR)
+
+    @property
+    def is_complete(self) -> bool:
+        return self.status == self.Status.COMPLETE
+
+    @property
+    def needs_refresh(self) -> bool:
+        """The card keeps polling while in flight, and once more until the first archive attempt lands
+        (so the download link appears without a reload)."""
+        if not self.is_terminal:
+            return True
+        return self.is_complete and self.next_archive_at is not None and self.archive_attempts == 0
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == self.Status.ERROR
+
+    @property
+    def playable_url(self) -> str:
+        """Our archived copy once we have it; the upstream's URL (stream or CDN) until then."""
+        if self.audio_file:
+            return reverse("songs:clip_media", args=[self.pk, "audio"])
+        return self.audio_url
+
+    @property
+    def cover_url(self) -> str:
+        if self.image_file:
+            return reverse("songs:clip_media", args=[self.pk, "image"])
+        return self.image_url
+
+    @property
+    def download_name(self) -> str:
+        title = self.title or self.song.display_title
+        safe = "".join(ch for ch in title if ch.isalnum() or ch in " -_.,()'&!").strip() or "Untitled"
+        return f"{safe} - take {self.take}"
+
+    @property
+    def progress_steps(self) -> list[tuple[str, str]]:
+        """(label, "done" | "current" | "") for the card's four steps."""
+        reached = self.STATUS_ORDER.get(self.status, 0)
+        steps = []
+        for index, label in enumerate(("Submitted", "Queued", "Streaming", "Complete")):
+            done = index < reached or (index == reached and self.is_complete)
+            steps.append((label, "done" if done else ("current" if index == reached else "")))
+        return steps
+
+    @property
+    def duration_display(self) -> str:
+        if not self.duration:
+            return ""
+        minutes, seconds = divmod(round(self.duration), 60)
+        return f"{minutes}:{seconds:02d}"
+
+    def mark_failed(self, reason: str, *, now: datetime | None = None) -> None:
+        if self.is_terminal:
+            return
+        self.status = self.Status.ERROR
+        self.error_message = reason
+        self.next_poll_at = None
+        self.completed_at = now or timezone.now()
+        self.save(update_fields=["status", "error_message", "next_poll_at", "completed_at", "updated_at"])
+
+
+class PollLease(models.Model):
+    """One row per background loop: the holder runs the loop, others return at once.
+
+    The lease expires on its own, so a loop whose worker was killed is taken over by the next run of the
+    one-minute schedule.
+    """
+
+    name = models.CharField(max_length=50, primary_key=True)
+    holder = models.CharField(max_length=100, blank=True)
+    expires_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.name} held by {self.holder or 'nobody'} until {self.expires_at:%H:%M:%S}"

@@ -1,0 +1,81 @@
+"""django-q2 entry points: take ids, fetch, call a service, return.
+
+Polling every 2 s can't be a django-q2 Schedule (the scheduler looks twice a minute), so `poll_clips` is
+a bounded loop that holds a database lease while clips are in flight and queues its own successor when
+its time is up. A one-minute Schedule (data migration 0002) starts it again after a worker was killed:
+no clip stays in flight forever.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from . import archive, services
+from .models import PollLease
+
+LOOP_SECONDS = 50  # well inside Q_CLUSTER["timeout"] (90 s)
+LEASE_SECONDS = 75
+LEASE_NAME = "poll_clips"
+
+
+def submit_song(song_id: int) -> None:
+    services.song_submit(song_id=song_id)
+
+
+def archive_clip(clip_id: int) -> None:
+    archive.clip_archive(clip_id=clip_id)
+
+
+def _holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{time.monotonic_ns()}"
+
+
+def acquire_lease(holder: str, *, name: str = LEASE_NAME) -> bool:
+    now = timezone.now()
+    PollLease.objects.get_or_create(name=name, defaults={"expires_at": now - timedelta(seconds=1)})
+    return bool(
+        PollLease.objects.filter(name=name, expires_at__lte=now).update(
+            holder=holder, expires_at=now + timedelta(seconds=LEASE_SECONDS)
+        )
+        or PollLease.objects.filter(name=name, holder=holder).update(
+            expires_at=now + timedelta(seconds=LEASE_SECONDS)
+        )
+    )
+
+
+def release_lease(holder: str, *, name: str = LEASE_NAME) -> None:
+    PollLease.objects.filter(name=name, holder=holder).update(expires_at=timezone.now())
+
+
+def poll_clips(loop_seconds: float = LOOP_SECONDS, sleep=time.sleep) -> None:
+    holder = _holder()
+    if not acquire_lease(holder):
+        return  # another loop is running
+    deadline = time.monotonic() + loop_seconds
+    try:
+        while True:
+            now = timezone.now()
+            services.songs_sweep(now=now)
+            services.clips_poll_due(now=now)
+            if not services.has_pending_work(now=timezone.now()):
+                return
+            if time.monotonic() >= deadline:
+                transaction.on_commit(lambda: async_task("songs.tasks.poll_clips"))
+                return
+            acquire_lease(holder)
+            sleep(services.next_wakeup_seconds(now=timezone.now()))
+    finally:
+        release_lease(holder)
+
+
+def sweep() -> None:
+    """The one-minute safety net: resume polling and pick up lost submissions and archives."""
+    services.songs_sweep()
+    poll_clips()

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from . import selectors, services
+from .forms import SongForm, model_limits_json
+from .media import ranged_file_response
+from .models import Clip, Song
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def library(request: HttpRequest) -> HttpResponse:
+    page = selectors.library_page(user=request.user, page_number=request.GET.get("page"))
+    return render(request, "songs/song_list.html", {"page": page, "songs": page.object_list})
+
+
+@require_GET
+def song_row(request: HttpRequest, pk: int) -> HttpResponse:
+    song = get_object_or_404(Song.objects.owned_by(request.user).prefetch_related("clips"), pk=pk)
+    return render(request, "songs/song_list.html#song_row", {"song": song})
+
+
+@require_http_methods(["GET", "POST"])
+def song_create(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = SongForm(request.POST)
+        if form.is_valid():
+            song, created = services.song_create(
+                owner=request.user, idempotency_key=form.cleaned_data["idempotency_key"], **form.recipe()
+            )
+            if created:
+                messages.success(request, "Generating — your two takes will appear below in a moment.")
+            return redirect(song)
+    else:
+        form = SongForm(initial=_initial_from_song(request))
+    return render(request, "songs/song_create.html", {"form": form, "model_limits": model_limits_json()})
+
+
+def _initial_from_song(request: HttpRequest) -> dict | None:
+    """ "Make another from this recipe": the form starts from one of the creator's own songs."""
+    source_id = request.GET.get("from", "")
+    source = Song.objects.owned_by(request.user).filter(pk=source_id).first() if source_id.isdigit() else None
+    if source is None:
+        return None
+    return {**source.recipe(), "mode": source.kind, "idempotency_key": uuid.uuid4()}
+
+
+@require_GET
+def song_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    song = get_object_or_404(Song.objects.owned_by(request.user), pk=pk)
+    return render(request, "songs/song_detail.html", {"song": song, "clips": song.clips.order_by("take")})
+
+
+@require_POST
+def song_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    song = get_object_or_404(Song.objects.owned_by(request.user), pk=pk)
+    if services.song_retry(song=song):
+        messages.info(request, "Sent again. Watch the takes below.")
+    return redirect(song)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def clip_card(request: HttpRequest, pk: int) -> HttpResponse:
+    clip = get_object_or_404(Clip.objects.owned_by(request.user).select_related("song"), pk=pk)
+    if not request.htmx:
+        return redirect(clip)
+    response = render(request, "songs/song_detail.html#clip_card", {"song": clip.song, "clip": clip})
+    return response
+
+
+@require_GET
+def clip_media(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    clip = get_object_or_404(Clip.objects.owned_by(request.user).select_related("song"), pk=pk)
+    field_file = {"audio": clip.audio_file, "image": clip.image_file}.get(kind)
+    if not field_file:
+        raise Http404("Not archived yet")
+    download_name = clip.download_name if request.GET.get("download") else None
+    return ranged_file_response(request, field_file, download_name=download_name)

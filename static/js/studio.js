@@ -1,0 +1,55 @@
+// Small progressive enhancements. Every form works without this file.
+(function () {
+  "use strict";
+
+  function setupSongForm(form) {
+    var limits = JSON.parse(form.dataset.modelLimits || "{}");
+    var modelSelect = form.querySelector("[name=model_version]");
+
+    function limitFor(name, counter) {
+      if (counter.dataset.max) return parseInt(counter.dataset.max, 10);
+      var model = limits[modelSelect.value] || {};
+      return model[name];
+    }
+
+    function updateCounters() {
+      form.querySelectorAll("[data-counter-for]").forEach(function (counter) {
+        var name = counter.dataset.counterFor;
+        var field = form.querySelector("[name=" + name + "]");
+        var max = limitFor(name, counter);
+        if (!field || !max) return;
+        var used = field.value.length;
+        counter.textContent = used.toLocaleString() + " / " + max.toLocaleString();
+        counter.classList.toggle("over", used > max);
+        if (used > max || field.dataset.serverInvalid) field.setAttribute("aria-invalid", "true");
+        else field.removeAttribute("aria-invalid");
+      });
+    }
+
+    function updateMode() {
+      var checked = form.querySelector("[name=mode]:checked");
+      var mode = checked ? checked.value : "custom";
+      form.querySelectorAll(".mode-panel").forEach(function (panel) {
+        panel.hidden = panel.dataset.mode !== mode;
+      });
+    }
+
+    form.querySelectorAll("[aria-invalid=true]").forEach(function (field) {
+      field.dataset.serverInvalid = "true";
+    });
+    form.addEventListener("input", updateCounters);
+    form.addEventListener("change", function () { updateCounters(); updateMode(); });
+    // A second click while the first submit is on its way would send the same idempotency key anyway;
+    // disabling the button just makes that visible.
+    form.addEventListener("submit", function () {
+      var button = form.querySelector(".generate-button");
+      if (button) { button.setAttribute("aria-busy", "true"); button.textContent = "Sending…"; }
+    });
+    updateCounters();
+    updateMode();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form.song-form").forEach(setupSongForm);
+  });
+})();

@@ -1,0 +1,46 @@
+"""Where the app gets its upstream client and its media downloader.
+
+With no SUNO_API_KEY the app talks to the simulator over HTTP (`manage.py suno_simulator`), exactly like
+it would talk to ElkAPI. Tests swap the transport for the in-process simulator with `use_transport`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+from django.conf import settings
+
+from sunostudio.suno.client import SunoClient, Timeouts
+
+_transport_override: httpx.BaseTransport | None = None
+
+
+def get_client(**kwargs) -> SunoClient:
+    api_key = settings.SUNO_API_KEY or "simulator-key"
+    return SunoClient(
+        base_url=settings.SUNO_API_BASE, api_key=api_key, transport=_transport_override, **kwargs
+    )
+
+
+def get_media_http() -> httpx.Client:
+    """A plain client for media files (public CDN URLs: no API key is ever sent with them)."""
+    timeouts = Timeouts()
+    return httpx.Client(
+        transport=_transport_override,
+        timeout=httpx.Timeout(
+            connect=timeouts.connect, read=timeouts.read, write=timeouts.write, pool=timeouts.pool
+        ),
+        follow_redirects=False,
+    )
+
+
+@contextmanager
+def use_transport(transport: httpx.BaseTransport) -> Iterator[None]:
+    global _transport_override
+    previous, _transport_override = _transport_override, transport
+    try:
+        yield
+    finally:
+        _transport_override = previous

@@ -1,0 +1,68 @@
+"""A creator logs in, creates a song and hears it, without reloading the page."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def test_create_song_watch_takes_complete_and_play(page, stack):
+    log_in(page, *stack.create_user("creator"))
+    expect(page.get_by_role("heading", name="Your library")).to_be_visible()
+
+    page.get_by_role("link", name="New song").first.click()
+    page.get_by_label("Title").fill("Harbour Lights")
+    page.get_by_label("Lyrics").fill(
+        "[Verse]\nHarbour lights are shining bright\n[Chorus]\nSail away with me tonight"
+    )
+    page.get_by_label("Style tags").fill("dreamy synth-pop, female vocals")
+    page.get_by_role("button", name="Generate").click()
+
+    expect(page.get_by_role("heading", name="Harbour Lights")).to_be_visible()
+    cards = page.locator(".clip-card")
+    expect(cards).to_have_count(2)
+    first_audio = page.locator(".clip-card audio").first
+    # The player appears while the take is still streaming, and we start listening right away.
+    expect(first_audio).to_be_attached(timeout=30_000)
+    expect(cards.first.locator(".status-badge")).not_to_have_text("Complete")
+    page.evaluate(
+        """() => {
+            const audio = document.querySelector('.clip-card audio');
+            audio.dataset.marker = 'the-same-element';
+            window.restarts = 0;
+            audio.addEventListener('emptied', () => window.restarts++);
+            audio.addEventListener('loadstart', () => window.restarts++);
+            audio.muted = true;
+            return audio.play();
+        }"""
+    )
+    page.wait_for_function("document.querySelector('.clip-card audio').currentTime > 0.3")
+    started_at = page.evaluate("document.querySelector('.clip-card audio').currentTime")
+
+    # Both cards reach Complete in place, with no reload.
+    page.evaluate("window.noReload = true")
+    for index in range(2):
+        expect(cards.nth(index).locator(".status-badge")).to_have_text("Complete", timeout=60_000)
+    expect(cards.nth(0).get_by_role("img")).to_be_visible()
+    assert page.evaluate("window.noReload") is True
+
+    state = page.evaluate(
+        """() => {
+            const audio = document.querySelector('.clip-card audio');
+            return {marker: audio.dataset.marker, readyState: audio.readyState, duration: audio.duration,
+                    currentTime: audio.currentTime, paused: audio.paused, restarts: window.restarts};
+        }"""
+    )
+    assert state["marker"] == "the-same-element"  # hx-preserve kept the playing element
+    assert state["restarts"] == 0
+    assert state["readyState"] >= 2
+    assert state["duration"] > 0
+    assert not state["paused"]
+    assert state["currentTime"] > started_at  # it kept playing through every status refresh
+
+    # The library shows the song with its finished takes; the download link is there once archived.
+    expect(cards.nth(0).get_by_role("link", name="Download MP3")).to_be_visible(timeout=30_000)
+    page.get_by_role("link", name="Library").first.click()
+    expect(page.get_by_role("link", name="Harbour Lights")).to_be_visible()

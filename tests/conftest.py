@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+from django_q.conf import Conf
+
+from sunostudio.suno.simulator.app import Simulator
+from sunostudio.suno.simulator.clock import ManualClock
+from sunostudio.suno.simulator.transport import SimulatorTransport
+from sunostudio.upstream import use_transport
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(settings, tmp_path, monkeypatch):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SUNO_BATCH_CAP = 20
+    # Queued jobs run inline when their on_commit callbacks run (django_capture_on_commit_callbacks).
+    monkeypatch.setattr(Conf, "SYNC", True)
+
+
+@dataclass
+class SunoHarness:
+    """The in-process simulator behind the app's real client, with a clock the test moves."""
+
+    simulator: Simulator
+    clock: ManualClock
+
+    @property
+    def faults(self):
+        return self.simulator.faults
+
+    def calls(self, endpoint: str | None = None) -> int:
+        return self.simulator.calls(endpoint)
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), tz=UTC)
+
+    def advance(self, seconds: float) -> datetime:
+        self.clock.advance(seconds)
+        return self.now()
+
+
+@pytest.fixture
+def suno(settings) -> SunoHarness:
+    clock = ManualClock()
+    simulator = Simulator(clock=clock, base_url=settings.SUNO_SIMULATOR_URL)
+    with use_transport(SimulatorTransport(simulator)):
+        yield SunoHarness(simulator=simulator, clock=clock)
+
+
+@pytest.fixture
+def user(db):
+    return get_user_model().objects.create_user("ada", password="correct horse battery")
+
+
+@pytest.fixture
+def other_user(db):
+    return get_user_model().objects.create_user("mallory", password="correct horse battery")

@@ -1,0 +1,162 @@
+import pytest
+from django.urls import reverse
+
+from songs.models import Clip
+from tests.songs.builders import make_song, make_songs
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def archived_clip(user, tmp_path):
+    from django.core.files.base import ContentFile
+
+    song = make_song(owner=user, clips=1, status=Clip.Status.COMPLETE, title="Night Drive")
+    clip = song.clips.get()
+    clip.audio_file.save("audio.mp3", ContentFile(bytes(range(256)) * 40), save=True)
+    return clip
+
+
+def test_pages_need_a_login(client):
+    response = client.get(reverse("songs:library"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_root_sends_a_creator_to_the_library(client, user):
+    client.force_login(user)
+    assert client.get("/")["Location"] == reverse("songs:library")
+
+
+def test_htmx_request_with_an_expired_session_redirects_the_page(client, user):
+    song = make_song(owner=user)
+    response = client.get(
+        reverse("songs:clip_card", args=[song.clips.first().pk]), headers={"HX-Request": "true"}
+    )
+    assert response.headers["HX-Redirect"].startswith(reverse("login"))
+
+
+def test_other_users_objects_are_404_everywhere(client, user, other_user, archived_clip):
+    song = archived_clip.song
+    client.force_login(other_user)
+    urls = [
+        reverse("songs:song_detail", args=[song.pk]),
+        reverse("songs:song_row", args=[song.pk]),
+        reverse("songs:clip_card", args=[archived_clip.pk]),
+        reverse("songs:clip_media", args=[archived_clip.pk, "audio"]),
+        reverse("songs:clip_media", args=[archived_clip.pk, "image"]),
+        reverse("songs:song_create") + f"?from={song.pk}",
+    ]
+    for url in urls[:-1]:
+        assert client.get(url, headers={"HX-Request": "true"}).status_code == 404, url
+    assert client.post(reverse("songs:song_retry", args=[song.pk])).status_code == 404
+    # the create form doesn't leak another creator's recipe
+    assert "Night Drive" not in client.get(urls[-1]).content.decode()
+
+
+def test_polling_card_refreshes_itself_until_terminal(client, user):
+    song = make_song(owner=user, clips=1, status=Clip.Status.STREAMING)
+    clip = song.clips.get()
+    clip.audio_url = "http://127.0.0.1:8765/audiopipe/?item_id=x"
+    clip.save()
+    client.force_login(user)
+    url = reverse("songs:clip_card", args=[clip.pk])
+    body = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert 'hx-trigger="every 2s"' in body and f'hx-get="{url}"' in body
+    assert f'id="clip-{clip.pk}-audio"' in body and "hx-preserve" in body
+    assert "<html" not in body  # just the partial
+    clip.status = Clip.Status.COMPLETE
+    clip.save()
+    body = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "hx-trigger" not in body and "hx-get" not in body
+    assert f'id="clip-{clip.pk}-audio"' in body
+
+
+def test_song_page_shows_recipe_and_both_takes(client, user):
+    song = make_song(owner=user)
+    client.force_login(user)
+    body = client.get(song.get_absolute_url()).content.decode()
+    assert "Take 1" in body and "Take 2" in body
+    assert "synthwave, dreamy" in body and "City lights are calling" in body
+
+
+def test_media_is_served_whole_with_accept_ranges(client, user, archived_clip):
+    client.force_login(user)
+    response = client.get(reverse("songs:clip_media", args=[archived_clip.pk, "audio"]))
+    assert response.status_code == 200
+    assert response["Accept-Ranges"] == "bytes"
+    assert response["Content-Type"] == "audio/mpeg"
+    assert b"".join(response.streaming_content) == archived_clip.audio_file.open("rb").read()
+
+
+@pytest.mark.parametrize(
+    ("header", "start", "end"),
+    [
+        ("bytes=0-99", 0, 99),
+        ("bytes=10000-", 10000, 10239),
+        ("bytes=-40", 10200, 10239),
+        ("bytes=100-999999", 100, 10239),
+    ],
+)
+def test_range_requests_get_206(client, user, archived_clip, header, start, end):
+    client.force_login(user)
+    response = client.get(
+        reverse("songs:clip_media", args=[archived_clip.pk, "audio"]), headers={"Range": header}
+    )
+    assert response.status_code == 206
+    assert response["Content-Range"] == f"bytes {start}-{end}/10240"
+    body = b"".join(response.streaming_content)
+    assert body == (bytes(range(256)) * 40)[start : end + 1]
+    assert response["Content-Length"] == str(end - start + 1)
+
+
+def test_unsatisfiable_range_is_416(client, user, archived_clip):
+    client.force_login(user)
+    response = client.get(
+        reverse("songs:clip_media", args=[archived_clip.pk, "audio"]), headers={"Range": "bytes=99999-"}
+    )
+    assert response.status_code == 416
+    assert response["Content-Range"] == "bytes */10240"
+
+
+def test_download_gets_a_sensible_file_name(client, user, archived_clip):
+    client.force_login(user)
+    response = client.get(reverse("songs:clip_media", args=[archived_clip.pk, "audio"]) + "?download=1")
+    assert 'filename="Night Drive - take 1.mp3"' in response["Content-Disposition"]
+
+
+def test_media_not_archived_yet_is_404(client, user):
+    song = make_song(owner=user, clips=1)
+    client.force_login(user)
+    assert client.get(reverse("songs:clip_media", args=[song.clips.get().pk, "audio"])).status_code == 404
+
+
+@pytest.mark.parametrize("song_count", [1, 10, 25])
+def test_library_queries_do_not_grow(client, user, django_assert_num_queries, song_count):
+    make_songs(owner=user, count=song_count, clips_each=2)
+    client.force_login(user)
+    # session, user, count, page of songs, clips prefetch
+    with django_assert_num_queries(5):
+        response = client.get(reverse("songs:library"))
+    assert response.status_code == 200
+
+
+def test_library_lists_newest_first_and_paginates(client, user):
+    songs = make_songs(owner=user, count=12)
+    for index, song in enumerate(songs):
+        song.title = f"Song {index:02d}"
+        song.save()
+    client.force_login(user)
+    body = client.get(reverse("songs:library")).content.decode()
+    assert body.index("Song 11") < body.index("Song 10")
+    assert "Song 00" not in body and "Page 1 of 2" in body
+    assert "Song 00" in client.get(reverse("songs:library") + "?page=2").content.decode()
+
+
+def test_library_row_refreshes_only_while_in_flight(client, user):
+    in_flight = make_song(owner=user, title="Working")
+    done = make_song(owner=user, title="Done", status=Clip.Status.COMPLETE)
+    client.force_login(user)
+    body = client.get(reverse("songs:library")).content.decode()
+    assert f'hx-get="{reverse("songs:song_row", args=[in_flight.pk])}"' in body
+    assert f'hx-get="{reverse("songs:song_row", args=[done.pk])}"' not in body
