@@ -208,9 +208,14 @@ def test_instrumental_body(make_client):
 def test_extend_body_sends_task_id_when_known(make_client):
     client, upstream = make_client(etask(TASK_ID))
     client.extend(
-        clip_id=CLIP_A, continue_at=61.59, mv="chirp-auk", lyrics="[Verse 3] more", tags="pop", title="T2",
+        clip_id=CLIP_A,
+        continue_at=61.59,
+        mv="chirp-auk",
+        lyrics="[Verse 3] more",
+        tags="pop",
+        title="T2",
         task_id="task_abc",
-    )  # fmt: skip
+    )
     assert upstream.last_json() == {
         "task": "extend",
         "mv": "chirp-auk",
