@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
@@ -41,6 +43,7 @@ class Command(BaseCommand):
             f"(media at {simulator.base_url}; faults: {faults or 'none'}). Ctrl-C to stop."
         )
         self.stdout.flush()
+        signal.signal(signal.SIGTERM, _interrupt)  # honcho and `kill` stop us like Ctrl-C does
         try:
             server.serve_forever()
         except KeyboardInterrupt:
@@ -56,3 +59,7 @@ class Command(BaseCommand):
         # Bound to every interface, clients still need a name they can reach.
         reachable = settings.SUNO_SIMULATOR_HOST if host in ("0.0.0.0", "::", "") else host
         return f"http://{reachable}:{bound_port}"
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
