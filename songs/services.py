@@ -240,7 +240,9 @@ def clips_poll_due(*, now: datetime | None = None) -> PollReport:
         elif clip.upstream_id:
             by_feed.append(clip)
     cap = settings.SUNO_BATCH_CAP
-    with get_client() as client:
+    # Few, short retries inside a tick: one slow answer must not hold up every other clip's poll. A clip
+    # whose batch failed is simply polled again later (after Retry-After when the upstream gave one).
+    with get_client(max_attempts=2, backoff_max=5) as client:
         for task_ids in _chunks(sorted(by_task), cap):
             report.requests += 1
             try:

@@ -112,7 +112,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns when it's missing; development serves from finders
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "/media/"  # never served directly: media goes through the owner-checking view
 STORAGES = {
@@ -162,6 +164,8 @@ if SUNO_USE_SIMULATOR:
 SUNO_MEDIA_REQUIRE_HTTPS = env_bool("SUNO_MEDIA_REQUIRE_HTTPS", not SUNO_USE_SIMULATOR)
 SUNO_BATCH_CAP = int(os.environ.get("SUNO_BATCH_CAP", "20"))
 SUNO_CLIP_TIMEOUT_MINUTES = int(os.environ.get("SUNO_CLIP_TIMEOUT_MINUTES", "15"))
+# How long one poll job keeps ticking before it hands over to a fresh job (inside Q_CLUSTER timeout).
+SUNO_POLL_LOOP_SECONDS = float(os.environ.get("SUNO_POLL_LOOP_SECONDS", "50"))
 SUNO_DEFAULT_MODEL = os.environ.get("SUNO_DEFAULT_MODEL", "chirp-auk")
 # Public base URL of this app, for links the upstream must fetch (upload by URL).
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")

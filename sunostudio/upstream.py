@@ -6,7 +6,7 @@ it would talk to ElkAPI. Tests swap the transport for the in-process simulator w
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import httpx
@@ -15,10 +15,13 @@ from django.conf import settings
 from sunostudio.suno.client import SunoClient, Timeouts
 
 _transport_override: httpx.BaseTransport | None = None
+_sleep_override: Callable[[float], None] | None = None
 
 
 def get_client(**kwargs) -> SunoClient:
     api_key = settings.SUNO_API_KEY or "simulator-key"
+    if _sleep_override is not None:
+        kwargs["sleep"] = _sleep_override
     return SunoClient(
         base_url=settings.SUNO_API_BASE, api_key=api_key, transport=_transport_override, **kwargs
     )
@@ -37,10 +40,15 @@ def get_media_http() -> httpx.Client:
 
 
 @contextmanager
-def use_transport(transport: httpx.BaseTransport) -> Iterator[None]:
-    global _transport_override
-    previous, _transport_override = _transport_override, transport
+def use_transport(
+    transport: httpx.BaseTransport, *, sleep: Callable[[float], None] | None = None
+) -> Iterator[None]:
+    """Route every upstream and media request through `transport` (and the client's backoff through
+    `sleep`, so tests never really wait)."""
+    global _transport_override, _sleep_override
+    previous = _transport_override, _sleep_override
+    _transport_override, _sleep_override = transport, sleep
     try:
         yield
     finally:
-        _transport_override = previous
+        _transport_override, _sleep_override = previous

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -17,6 +18,7 @@ from sunostudio.upstream import use_transport
 def _isolated_settings(settings, tmp_path, monkeypatch):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.SUNO_BATCH_CAP = 20
+    settings.SUNO_POLL_LOOP_SECONDS = 0  # a queued poll job ticks once; tests drive the ticks
     # Queued jobs run inline when their on_commit callbacks run (django_capture_on_commit_callbacks).
     monkeypatch.setattr(Conf, "SYNC", True)
 
@@ -27,6 +29,7 @@ class SunoHarness:
 
     simulator: Simulator
     clock: ManualClock
+    sleeps: list[float]
 
     @property
     def faults(self):
@@ -45,10 +48,11 @@ class SunoHarness:
 
 @pytest.fixture
 def suno(settings) -> SunoHarness:
-    clock = ManualClock()
+    clock = ManualClock(start=time.time())  # starts in step with the app's clock; only tests move it
     simulator = Simulator(clock=clock, base_url=settings.SUNO_SIMULATOR_URL)
-    with use_transport(SimulatorTransport(simulator)):
-        yield SunoHarness(simulator=simulator, clock=clock)
+    sleeps: list[float] = []
+    with use_transport(SimulatorTransport(simulator), sleep=sleeps.append):
+        yield SunoHarness(simulator=simulator, clock=clock, sleeps=sleeps)
 
 
 @pytest.fixture

@@ -105,8 +105,11 @@ def test_schedule_restarts_the_poll_loop_after_a_lost_lease_holder(
 ):
     (song,) = create_songs(user, 1, django_capture_on_commit_callbacks)
     suno.advance(13)
+    Clip.objects.update(next_poll_at=song.created_at)  # their polls fell due while nobody was polling
     # a loop that died keeps its lease row until it expires
-    PollLease.objects.create(name=tasks.LEASE_NAME, holder="dead-worker", expires_at=song.created_at)
+    PollLease.objects.update_or_create(
+        name=tasks.LEASE_NAME, defaults={"holder": "dead-worker", "expires_at": song.created_at}
+    )
     with django_capture_on_commit_callbacks(execute=True):
         tasks.poll_clips(loop_seconds=0, sleep=lambda s: None)
     assert {c.status for c in song.clips.all()} == {"complete"}
@@ -125,11 +128,12 @@ def test_a_live_loop_keeps_others_out(user, suno, django_capture_on_commit_callb
 def test_stuck_clip_fails_with_a_clear_reason(user, suno, django_capture_on_commit_callbacks, settings):
     suno.faults.add("clip_never_completes")
     (song,) = create_songs(user, 1, django_capture_on_commit_callbacks)
-    now = suno.now()
-    for minutes in range(0, 16, 3):
-        services.clips_poll_due(now=now + timedelta(minutes=minutes, seconds=59))
+    started = suno.now()
+    for _ in range(4):
+        services.clips_poll_due(now=suno.advance(180))
     assert {c.status for c in song.clips.all()} == {"streaming"}
-    services.clips_fail_stuck(now=now + timedelta(minutes=settings.SUNO_CLIP_TIMEOUT_MINUTES, seconds=1))
+    assert services.clips_fail_stuck(now=suno.now()) == 0  # 12 minutes: still waiting
+    services.clips_fail_stuck(now=started + timedelta(minutes=settings.SUNO_CLIP_TIMEOUT_MINUTES, seconds=1))
     clips = list(song.clips.all())
     assert {c.status for c in clips} == {"error"}
     assert all("within 15 minutes" in c.error_message for c in clips)
@@ -144,6 +148,7 @@ def test_upstream_error_status_carries_the_upstreams_message(user, suno, django_
     assert {c.status for c in clips} == {"error"}
     upstream_message = clips[0].metadata.get("error_message")
     assert upstream_message and all(c.error_message == upstream_message for c in clips)
+    song.refresh_from_db()
     assert song.can_retry
 
 

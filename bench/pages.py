@@ -1,0 +1,174 @@
+"""Throughput and latency of the clip-status partial and the library page, next to a bare Django view,
+with 10,000 clips seeded, all served by the same server in the same run.
+
+Targets: partial >= 50% of the bare view's req/s; library page <= 10 queries and p95 < 50 ms.
+Prints one JSON line per target. Run: .venv/bin/python bench/pages.py [--requests 400] [--threads 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+from _setup import ROOT, django_on_fresh_database
+
+workdir = django_on_fresh_database()
+
+import httpx  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
+
+from songs.models import Clip, Song  # noqa: E402
+
+PASSWORD = "bench-password-123"
+
+
+def seed(clip_count: int) -> tuple[object, Clip]:
+    owner = get_user_model().objects.create_user("bench", password=PASSWORD)
+    songs = Song.objects.bulk_create(
+        Song(
+            owner=owner,
+            idempotency_key=uuid.uuid4(),
+            title=f"Song {i}",
+            tags="pop, bench",
+            lyrics="la la",
+            model_version="chirp-auk",
+            state=Song.State.SUBMITTED,
+        )
+        for i in range(clip_count // 2)
+    )
+    Clip.objects.bulk_create(
+        Clip(
+            song=song,
+            take=take,
+            status=Clip.Status.COMPLETE,
+            title=song.title,
+            duration=31.5,
+            audio_url=f"http://127.0.0.1:8765/cdn1/{song.pk}-{take}.mp3",
+            image_url=f"http://127.0.0.1:8765/cdn2/image_{song.pk}-{take}.jpeg",
+        )
+        for song in songs
+        for take in (1, 2)
+    )
+    streaming = Clip.objects.order_by("-pk").first()
+    streaming.status = Clip.Status.STREAMING
+    streaming.save()
+    return owner, streaming
+
+
+def count_queries(owner, url: str, headers: dict) -> int:
+    client = Client()
+    client.force_login(owner)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url, headers=headers).status_code == 200
+    return len(queries)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(port: int) -> subprocess.Popen:
+    env = {**os.environ, "DEBUG": "false", "ALLOWED_HOSTS": "127.0.0.1"}
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(200):
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return process
+        except httpx.HTTPError:
+            time.sleep(0.1)  # waiting for a process to listen: there is no event to drive
+    raise RuntimeError("server did not start")
+
+
+def log_in(base: str) -> dict:
+    with httpx.Client(base_url=base) as http:
+        http.get("/accounts/login/")
+        token = http.cookies["csrftoken"]
+        response = http.post(
+            "/accounts/login/", data={"username": "bench", "password": PASSWORD, "csrfmiddlewaretoken": token}
+        )
+        assert response.status_code == 302, response.status_code
+        return dict(http.cookies)
+
+
+def measure(
+    base: str, url: str, headers: dict, cookies: dict, requests: int, threads: int
+) -> tuple[float, float]:
+    def one(index: int) -> float:
+        start = time.perf_counter()
+        response = clients[index % threads].get(url, headers=headers)
+        assert response.status_code == 200, (url, response.status_code)
+        return time.perf_counter() - start
+
+    clients = [httpx.Client(base_url=base, cookies=cookies) for _ in range(threads)]
+    try:
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(one, range(threads * 5)))  # warm up
+            started = time.perf_counter()
+            latencies = list(pool.map(one, range(requests)))
+            elapsed = time.perf_counter() - started
+    finally:
+        for client in clients:
+            client.close()
+    p95 = statistics.quantiles(latencies, n=20)[-1] * 1000
+    return requests / elapsed, p95
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clips", type=int, default=10_000)
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args()
+    owner, streaming = seed(args.clips)
+    targets = {
+        "bare_view": (reverse("healthz"), {}),
+        "clip_partial": (reverse("songs:clip_card", args=[streaming.pk]), {"HX-Request": "true"}),
+        "library_page": (reverse("songs:library"), {}),
+    }
+    port = free_port()
+    server = start_server(port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        cookies = log_in(base)
+        for name, (url, headers) in targets.items():
+            queries = 0 if name == "bare_view" else count_queries(owner, url, headers)
+            req_per_s, p95 = measure(base, url, headers, cookies, args.requests, args.threads)
+            print(
+                json.dumps(
+                    {
+                        "bench": "pages",
+                        "target": name,
+                        "req_per_s": round(req_per_s, 1),
+                        "p95_ms": round(p95, 1),
+                        "queries": queries,
+                        "clips_seeded": args.clips,
+                    }
+                )
+            )
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
