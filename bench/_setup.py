@@ -23,4 +23,7 @@ def django_on_fresh_database() -> Path:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    import logging
+
+    logging.getLogger("django-q").setLevel(logging.WARNING)
     return workdir

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import math
+import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from _setup import django_on_fresh_database
 
@@ -17,6 +18,7 @@ django_on_fresh_database()
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from songs import services  # noqa: E402
 from songs.models import Clip, Song  # noqa: E402
@@ -26,10 +28,10 @@ from sunostudio.suno.simulator.transport import SimulatorTransport  # noqa: E402
 from sunostudio.upstream import use_transport  # noqa: E402
 
 
-def in_flight_clips(owner, count: int, now: datetime) -> None:
+def in_flight_clips(owner, count: int) -> datetime:
     Song.objects.all().delete()
-    for _ in range(math.ceil(count / 2)):
-        song, _ = services.song_create(
+    songs = [
+        services.song_create(
             owner=owner,
             idempotency_key=uuid.uuid4(),
             kind="custom",
@@ -37,23 +39,27 @@ def in_flight_clips(owner, count: int, now: datetime) -> None:
             lyrics="la la la",
             tags="pop",
             model_version="chirp-auk",
-        )
+        )[0]
+        for _ in range(math.ceil(count / 2))
+    ]
+    now = timezone.now()
+    for song in songs:
         services.song_submit(song_id=song.pk, now=now)
     if count % 2:  # an odd count: one take of the last song has already finished
         Clip.objects.filter(pk=Clip.objects.order_by("-pk").values("pk")[:1]).update(
             status=Clip.Status.COMPLETE, next_poll_at=None
         )
+    return now
 
 
 def main() -> None:
     owner = get_user_model().objects.create_user("bench")
-    clock = ManualClock()
+    clock = ManualClock(start=time.time())
     simulator = Simulator(clock=clock, base_url=settings.SUNO_SIMULATOR_URL)
     cap = settings.SUNO_BATCH_CAP
     with use_transport(SimulatorTransport(simulator)):
         for count in (1, 100, 1000):
-            now = datetime.fromtimestamp(clock(), tz=UTC)
-            in_flight_clips(owner, count, now)
+            now = in_flight_clips(owner, count)
             assert Clip.objects.in_flight().count() == count
             before = simulator.calls("fetch_batch") + simulator.calls("fetch") + simulator.calls("feed")
             report = services.clips_poll_due(now=now + timedelta(seconds=5))
