@@ -44,10 +44,12 @@ class SongForm(forms.Form):
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault(
-            "initial",
-            {"idempotency_key": uuid.uuid4(), "model_version": settings.SUNO_DEFAULT_MODEL, "mode": "custom"},
-        )
+        defaults = {
+            "idempotency_key": uuid.uuid4(),
+            "model_version": settings.SUNO_DEFAULT_MODEL,
+            "mode": "custom",
+        }
+        kwargs["initial"] = {**defaults, **(kwargs.get("initial") or {})}
         super().__init__(*args, **kwargs)
         self.fields["title"].widget.attrs.update({"maxlength": versions.TITLE_MAX, "autocomplete": "off"})
         self.fields["description"].widget.attrs["maxlength"] = versions.DESCRIPTION_MAX

@@ -12,9 +12,9 @@ def test_create_song_watch_takes_complete_and_play(page, stack):
     log_in(page, *stack.create_user("creator"))
     expect(page.get_by_role("heading", name="Your library")).to_be_visible()
 
-    page.get_by_role("link", name="New song").first.click()
+    page.get_by_role("button", name="New song").first.click()
     page.get_by_label("Title").fill("Harbour Lights")
-    page.get_by_label("Lyrics").fill(
+    page.get_by_role("textbox", name="Lyrics").fill(
         "[Verse]\nHarbour lights are shining bright\n[Chorus]\nSail away with me tonight"
     )
     page.get_by_label("Style tags").fill("dreamy synth-pop, female vocals")

@@ -160,3 +160,17 @@ def test_library_row_refreshes_only_while_in_flight(client, user):
     body = client.get(reverse("songs:library")).content.decode()
     assert f'hx-get="{reverse("songs:song_row", args=[in_flight.pk])}"' in body
     assert f'hx-get="{reverse("songs:song_row", args=[done.pk])}"' not in body
+
+
+def test_create_form_starts_with_a_fresh_key_and_the_default_model(client, user, settings):
+    client.force_login(user)
+    body = client.get(reverse("songs:song_create")).content.decode()
+    assert 'name="idempotency_key" value="' in body
+    assert f'<option value="{settings.SUNO_DEFAULT_MODEL}" selected>' in body
+
+
+def test_make_another_from_a_recipe_prefills_the_form(client, user):
+    song = make_song(owner=user, title="Harbour Lights", tags="sea shanty")
+    client.force_login(user)
+    body = client.get(reverse("songs:song_create") + f"?from={song.pk}").content.decode()
+    assert 'value="Harbour Lights"' in body and 'value="sea shanty"' in body
