@@ -239,7 +239,7 @@ class Clip(models.Model):
     def duration_display(self) -> str:
         if not self.duration:
             return ""
-        minutes, seconds = divmod(round(self.duration), 60)
+        minutes, seconds = divmod(int(self.duration), 60)  # players floor too: 28.9 s shows as 0:28
         return f"{minutes}:{seconds:02d}"
 
     def mark_failed(self, reason: str, *, now: datetime | None = None) -> None:
