@@ -164,3 +164,38 @@ def test_description_mode_sends_the_description(user, suno, django_capture_on_co
     assert endpoint == "submit_music"
     assert body["gpt_description_prompt"] == "a lullaby for a robot"
     assert body["mv"] == "chirp-auk"
+
+
+def _create(user, capture):
+    with capture(execute=True):
+        song, _ = services.song_create(
+            owner=user,
+            idempotency_key=song_form_data()["idempotency_key"],
+            kind="custom",
+            title="t",
+            lyrics="la",
+            tags="pop",
+            model_version="chirp-auk",
+        )
+    song.refresh_from_db()
+    return song
+
+
+def test_no_available_channel_is_retried_with_backoff(user, suno, django_capture_on_commit_callbacks):
+    suno.faults.add("unavailable", endpoint="submit_music", times=1)  # 503 before the Suno adaptor ran
+    song = _create(user, django_capture_on_commit_callbacks)
+    assert song.state == Song.State.QUEUED
+    assert song.next_submit_at > song.created_at
+    services.songs_sweep(now=song.next_submit_at)
+    song.refresh_from_db()
+    assert song.state == Song.State.SUBMITTED
+
+
+def test_server_error_on_submit_is_not_resent(user, suno, django_capture_on_commit_callbacks):
+    suno.faults.add("server_error", endpoint="submit_music", times=1)
+    song = _create(user, django_capture_on_commit_callbacks)
+    services.songs_sweep()
+    song.refresh_from_db()
+    assert suno.calls("submit_music") == 1
+    assert song.state == Song.State.FAILED
+    assert song.can_retry
