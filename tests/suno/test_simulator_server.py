@@ -7,6 +7,7 @@ import json
 import signal
 import subprocess
 import sys
+import threading
 import urllib.error
 import urllib.request
 from contextlib import redirect_stdout
@@ -92,10 +93,13 @@ def test_management_command_serves_until_interrupted(stop):
     command = [sys.executable, "manage.py", "suno_simulator", "--port", "0", "--faults", "rate_limited:fetch"]
     process = subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        line = process.stdout.readline()
-        assert "listening on http://127.0.0.1:" in line and "rate_limited:fetch" in line, (
-            process.stderr.read()
-        )
+        # Read the banner with a deadline: a command stuck at start-up must fail the test, not hang it.
+        banner: list[str] = []
+        reader = threading.Thread(target=lambda: banner.append(process.stdout.readline()), daemon=True)
+        reader.start()
+        reader.join(timeout=30)
+        line = banner[0] if banner else ""
+        assert "listening on http://127.0.0.1:" in line and "rate_limited:fetch" in line, f"banner: {line!r}"
         port = line.split("http://127.0.0.1:", 1)[1].split()[0]
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/suno/fetch/x", headers={"Authorization": "Bearer k"}
@@ -105,5 +109,9 @@ def test_management_command_serves_until_interrupted(stop):
         assert refused.value.code == 429
     finally:
         process.send_signal(stop)
-        process.wait(timeout=10)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
     assert process.returncode == 0 and "stopped" in process.stdout.read()
