@@ -1,6 +1,18 @@
-from django.contrib import admin
-from django.utils.html import format_html
+"""Songs and clips in the admin: curated lists, read-only upstream fields, players, links between a song,
+its clips and its persona, and the moderation actions and history (moderation.admin)."""
 
+from __future__ import annotations
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path
+from django.utils.html import format_html, format_html_join
+
+from moderation.admin import ModerationActionsMixin, admin_link, history_panel, media_urls, preview_panel
+
+from .media import ranged_file_response
 from .models import Clip, Song
 
 UPSTREAM_FIELDS = (
@@ -10,63 +22,222 @@ UPSTREAM_FIELDS = (
     "submitted_at",
     "idempotency_key",
 )
+MODERATION_FIELDS = ("is_hidden", "hidden_reason", "hidden_at", "moderation_history")
+
+
+def player(clip: Clip) -> str:
+    row = media_urls([clip])[0]
+    if not row["audio"]:
+        return "—"
+    return format_html('<audio controls preload="none" src="{}"></audio>', row["audio"])
+
+
+def cover(clip: Clip, size: int = 64) -> str:
+    row = media_urls([clip])[0]
+    if not row["image"]:
+        return "—"
+    return format_html(
+        '<img src="{}" alt="" width="{}" height="{}" style="border-radius:4px;object-fit:cover">',
+        row["image"],
+        size,
+        size,
+    )
 
 
 class ClipInline(admin.TabularInline):
     model = Clip
     extra = 0
     can_delete = False
-    fields = ("take", "status", "upstream_id", "duration", "model_name", "error_message", "player")
+    fields = (
+        "take",
+        "status",
+        "cover_thumb",
+        "player",
+        "duration",
+        "play_count",
+        "is_hidden",
+        "error_message",
+    )
     readonly_fields = fields
     show_change_link = True
 
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False  # takes come from the upstream
+
+    @admin.display(description="Cover")
+    def cover_thumb(self, clip: Clip):
+        return cover(clip, 48)
+
     @admin.display(description="Audio")
     def player(self, clip: Clip):
-        if not clip.playable_url:
-            return "—"
-        return format_html('<audio controls preload="none" src="{}"></audio>', clip.playable_url)
+        return player(clip)
 
 
 @admin.register(Song)
-class SongAdmin(admin.ModelAdmin):
-    list_display = ("display_title", "owner", "kind", "model_version", "state", "created_at")
-    list_filter = ("state", "kind", "model_version", "instrumental", "created_at")
+class SongAdmin(ModerationActionsMixin, admin.ModelAdmin):
+    list_display = (
+        "display_title",
+        "owner",
+        "kind",
+        "model_version",
+        "state",
+        "is_public",
+        "is_hidden",
+        "play_count",
+        "created_at",
+    )
+    list_filter = (
+        "state",
+        "is_public",
+        "is_hidden",
+        "model_version",
+        "kind",
+        "instrumental",
+        ("owner", admin.RelatedOnlyFieldListFilter),
+        "created_at",
+    )
     search_fields = ("title", "lyrics", "tags", "description", "owner__username", "upstream_task_id")
     list_select_related = ("owner",)
     date_hierarchy = "created_at"
-    readonly_fields = (*UPSTREAM_FIELDS, "created_at", "updated_at")
+    readonly_fields = (
+        *UPSTREAM_FIELDS,
+        "state",
+        "error_message",
+        "persona_link",
+        "public_page",
+        "published_at",
+        "play_count",
+        *MODERATION_FIELDS,
+        "preview",
+        "created_at",
+        "updated_at",
+    )
     raw_id_fields = ("owner",)
     inlines = [ClipInline]
+    exclude = ("persona",)  # shown as a link; set when the song is made, never edited here
+
+    @admin.display(description="Persona")
+    def persona_link(self, song: Song):
+        persona = getattr(song, "persona", None)
+        return admin_link(persona, getattr(song, "persona_name", "") or "") if persona else "—"
+
+    @admin.display(description="Public page")
+    def public_page(self, song: Song):
+        if not song.is_listed:
+            return "Not public"
+        return format_html('<a href="{0}" target="_blank" rel="noopener">{0}</a>', song.get_share_url())
+
+    @admin.display(description="Listen")
+    def preview(self, song: Song):
+        return preview_panel(song) if song.pk else "—"
+
+    @admin.display(description="Moderation history")
+    def moderation_history(self, song: Song):
+        return history_panel(song) if song.pk else "—"
 
 
 @admin.register(Clip)
-class ClipAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "status", "model_name", "duration", "song_owner", "completed_at")
-    list_filter = ("status", "model_name", "created_at")
-    search_fields = ("title", "upstream_id", "song__title", "song__owner__username")
-    list_select_related = ("song", "song__owner")
-    readonly_fields = (
+class ClipAdmin(ModerationActionsMixin, admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "cover_thumb",
+        "song_link",
+        "status",
+        "model_name",
+        "duration",
+        "song_owner",
+        "play_count",
+        "is_hidden",
+        "completed_at",
+    )
+    list_filter = ("status", "model_name", "is_hidden", "song__is_public", "created_at")
+    search_fields = (
+        "title",
         "upstream_id",
+        "song__title",
+        "song__lyrics",
+        "song__tags",
+        "song__owner__username",
+    )
+    list_select_related = ("song", "song__owner")
+    date_hierarchy = "created_at"
+    readonly_fields = (
+        "song_link",
+        "take",
+        "status",
+        "upstream_id",
+        "title",
         "audio_url",
         "image_url",
         "video_url",
+        "duration",
+        "model_name",
         "metadata",
+        "error_message",
+        "audio_file",
+        "image_file",
         "next_poll_at",
         "poll_attempts",
         "polling_since",
         "archive_attempts",
+        "next_archive_at",
         "archive_error",
         "completed_at",
+        "play_count",
         "player",
+        "cover_large",
+        "personas_from_clip",
+        *MODERATION_FIELDS,
     )
-    raw_id_fields = ("song",)
+    exclude = ("song",)
+
+    def get_urls(self):
+        media = self.admin_site.admin_view(self.media_view)
+        return [
+            path("<int:pk>/media/<str:kind>/", media, name="songs_clip_media"),
+            *super().get_urls(),
+        ]
+
+    def media_view(self, request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+        """Archived media for whoever may view clips here (moderators aren't owners), with Range."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        clip = get_object_or_404(Clip, pk=pk)
+        field_file = {"audio": clip.audio_file, "image": clip.image_file}.get(kind)
+        if not field_file:
+            raise Http404("Not archived")
+        return ranged_file_response(request, field_file)
+
+    @admin.display(description="Song", ordering="song__title")
+    def song_link(self, clip: Clip):
+        return admin_link(clip.song)
 
     @admin.display(description="Owner", ordering="song__owner__username")
     def song_owner(self, clip: Clip):
         return clip.song.owner
 
+    @admin.display(description="Cover")
+    def cover_thumb(self, clip: Clip):
+        return cover(clip, 40)
+
+    @admin.display(description="Cover")
+    def cover_large(self, clip: Clip):
+        return cover(clip, 200)
+
     @admin.display(description="Audio")
     def player(self, clip: Clip):
-        if not clip.playable_url:
+        return player(clip)
+
+    @admin.display(description="Personas made from this clip")
+    def personas_from_clip(self, clip: Clip):
+        related = getattr(clip, "personas", None)
+        if related is None:
             return "—"
-        return format_html('<audio controls preload="none" src="{}"></audio>', clip.playable_url)
+        personas = list(related.all()[:20])
+        if not personas:
+            return "—"
+        return format_html_join(", ", "{}", ((admin_link(persona),) for persona in personas))
+
+    @admin.display(description="Moderation history")
+    def moderation_history(self, clip: Clip):
+        return history_panel(clip) if clip.pk else "—"

@@ -6,6 +6,7 @@ import uuid
 from django import forms
 from django.conf import settings
 
+from personas.models import Persona
 from sunostudio.suno import versions
 
 from .models import Song
@@ -15,12 +16,23 @@ def model_version_choices() -> list[tuple[str, str]]:
     return [(v.mv, f"{v.label} ({v.mv})") for v in versions.generation_versions()]
 
 
+def persona_model_version_choices() -> list[tuple[str, str]]:
+    """The only versions the upstream takes with task=artist_consistency (suno-api.md §5.15), newest first."""
+    return [(mv, f"{versions.get_version(mv).label} ({mv})") for mv in reversed(versions.PERSONA_MODELS)]
+
+
+PERSONA_MODELS_HELP = (
+    "With a persona the music service accepts only {labels}, so other versions aren't offered."
+).format(labels=", ".join(label for _, label in persona_model_version_choices()))
+
+
 def model_limits_json() -> str:
     """Per-version limits for the live character counters (the form enforces the same numbers)."""
+    offered = [v for v in versions.MODEL_VERSIONS if v in versions.generation_versions() or v.persona]
     return json.dumps(
         {
             v.mv: {"lyrics": v.prompt_max, "tags": v.tags_max, "negative_tags": v.negative_tags_max}
-            for v in versions.generation_versions()
+            for v in offered
         }
     )
 
@@ -41,9 +53,12 @@ class SongForm(forms.Form):
     )
     model_version = forms.ChoiceField(label="Model version", choices=model_version_choices)
     instrumental = forms.BooleanField(required=False, label="Instrumental (no vocals)")
+    persona = forms.ModelChoiceField(
+        queryset=Persona.objects.none(), required=False, empty_label="No persona", label="Persona"
+    )
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, personas=None, **kwargs):
         defaults = {
             "idempotency_key": uuid.uuid4(),
             "model_version": settings.SUNO_DEFAULT_MODEL,
@@ -51,6 +66,7 @@ class SongForm(forms.Form):
         }
         kwargs["initial"] = {**defaults, **(kwargs.get("initial") or {})}
         super().__init__(*args, **kwargs)
+        self._restrict_to_personas(personas)
         self.fields["title"].widget.attrs.update({"maxlength": versions.TITLE_MAX, "autocomplete": "off"})
         self.fields["description"].widget.attrs["maxlength"] = versions.DESCRIPTION_MAX
         self.fields["tags"].widget.attrs["placeholder"] = "e.g. dreamy synth-pop, female vocals, 100 bpm"
@@ -60,8 +76,29 @@ class SongForm(forms.Form):
             "e.g. an upbeat summer song about a road trip with friends"
         )
 
+    def _restrict_to_personas(self, personas) -> None:
+        """`personas`: the ones this creator may use. Once one is picked, only persona versions are
+        offered."""
+        field = self.fields["persona"]
+        field.queryset = personas if personas is not None else Persona.objects.none()
+        picked = self.data.get("persona") if self.is_bound else self.initial.get("persona")
+        self.has_persona = bool(picked)
+        if self.has_persona:
+            choices = persona_model_version_choices()
+            model_field = self.fields["model_version"]
+            model_field.choices = choices
+            model_field.help_text = PERSONA_MODELS_HELP
+            model_field.error_messages["invalid_choice"] = PERSONA_MODELS_HELP
+            if not self.is_bound and self.initial.get("model_version") not in dict(choices):
+                self.initial["model_version"] = versions.PERSONA_MODELS[-1]
+
     def clean(self):
         data = super().clean()
+        if data.get("persona"):
+            if data.get("mode") == Song.Kind.DESCRIPTION:
+                self.add_error("mode", "A persona sings your own lyrics: choose Custom lyrics.")
+            if data.get("instrumental"):
+                self.add_error("instrumental", "A persona is a voice: untick Instrumental to use one.")
         version = versions.get_version(data.get("model_version") or "")
         if version is None:
             return data
@@ -94,6 +131,14 @@ class SongForm(forms.Form):
         common = {"model_version": data["model_version"], "instrumental": data["instrumental"]}
         if data["mode"] == Song.Kind.DESCRIPTION:
             return {**common, "kind": Song.Kind.DESCRIPTION, "description": data["description"].strip()}
+        persona = data.get("persona")
+        if persona is not None:
+            common.update(
+                persona=persona,
+                persona_name=persona.name,
+                persona_upstream_id=persona.persona_id,
+                persona_artist_clip_id=persona.artist_clip_id,
+            )
         return {
             **common,
             "kind": Song.Kind.CUSTOM,

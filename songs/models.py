@@ -17,6 +17,11 @@ class SongQuerySet(models.QuerySet):
     def due_for_submit(self, now: datetime) -> SongQuerySet:
         return self.filter(state=Song.State.QUEUED, next_submit_at__lte=now)
 
+    def persona_history_visible_to(self, user) -> SongQuerySet:
+        """Songs a persona card may list for `user`: only their own for now. Extend with the songs others
+        made public once `Song.is_public` lands (sharing work): `Q(owner=user) | Q(is_public=True)`."""
+        return self.filter(owner=user)
+
 
 class Song(models.Model):
     """The creator's request: the full recipe, kept forever."""
@@ -41,6 +46,14 @@ class Song(models.Model):
     model_version = models.CharField(max_length=40)
     instrumental = models.BooleanField(default=False)
     description = models.TextField("description prompt", blank=True)
+    # Made with a persona: the name and upstream ids are copied here, so a song still says which persona
+    # it used after the persona is deleted (the FK then goes to NULL).
+    persona = models.ForeignKey(
+        "personas.Persona", on_delete=models.SET_NULL, null=True, blank=True, related_name="songs"
+    )
+    persona_name = models.CharField(max_length=80, blank=True)
+    persona_upstream_id = models.CharField("upstream persona id", max_length=100, blank=True)
+    persona_artist_clip_id = models.CharField(max_length=100, blank=True)
 
     upstream_task_id = models.CharField(max_length=100, blank=True, db_index=True)
     upstream_batch_id = models.CharField(max_length=100, blank=True)

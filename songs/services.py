@@ -101,6 +101,17 @@ def song_retry(*, song: Song) -> bool:
 
 def _submit_to_upstream(song: Song) -> suno_types.Submission:
     with get_client() as client:
+        if song.persona_upstream_id:
+            # Family N (§5.15): the clip ids come back at once and are polled with /suno/feed.
+            return client.generate_with_persona(
+                persona_id=song.persona_upstream_id,
+                artist_clip_id=song.persona_artist_clip_id,
+                lyrics=song.lyrics,
+                tags=song.tags,
+                title=song.title,
+                mv=song.model_version,
+                negative_tags=song.negative_tags,
+            )
         if song.kind == Song.Kind.DESCRIPTION:
             return client.generate_from_description(
                 description=song.description, mv=song.model_version, instrumental=song.instrumental

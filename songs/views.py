@@ -8,6 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from personas.models import Persona
+
 from . import selectors, services
 from .forms import SongForm, model_limits_json
 from .media import ranged_file_response
@@ -28,9 +30,12 @@ def song_row(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
 def song_create(request: HttpRequest) -> HttpResponse:
+    personas = Persona.objects.usable_by(request.user)
+    persona = _persona_from(request, personas)  # someone else's private persona: 404
     if request.method == "POST":
-        form = SongForm(request.POST)
+        form = SongForm(request.POST, personas=personas)
         if form.is_valid():
             song, created = services.song_create(
                 owner=request.user, idempotency_key=form.cleaned_data["idempotency_key"], **form.recipe()
@@ -39,8 +44,27 @@ def song_create(request: HttpRequest) -> HttpResponse:
                 messages.success(request, "Generating — your two takes will appear below in a moment.")
             return redirect(song)
     else:
-        form = SongForm(initial=_initial_from_song(request))
-    return render(request, "songs/song_create.html", {"form": form, "model_limits": model_limits_json()})
+        initial = _initial_from_song(request) or {}
+        if request.GET.get("model_version"):
+            initial["model_version"] = request.GET["model_version"]  # kept when the picker swaps choices
+        if persona is not None:
+            initial.update(persona=persona.pk, mode=Song.Kind.CUSTOM, instrumental=False)
+        form = SongForm(initial=initial, personas=personas)
+    template_name = "songs/song_create.html"
+    if request.htmx and request.method == "GET":
+        template_name += "#model_version_field"  # the persona picker changed: swap the version choices
+    return render(request, template_name, {"form": form, "model_limits": model_limits_json()})
+
+
+def _persona_from(request: HttpRequest, personas) -> Persona | None:
+    """The persona a form asks for (?persona= or the posted picker), looked up among the usable ones."""
+    source = request.POST if request.method == "POST" else request.GET
+    persona_id = source.get("persona", "")
+    if not persona_id:
+        return None
+    if not persona_id.isdigit():
+        raise Http404("No such persona")
+    return get_object_or_404(personas, pk=persona_id)
 
 
 def _initial_from_song(request: HttpRequest) -> dict | None:
@@ -49,7 +73,10 @@ def _initial_from_song(request: HttpRequest) -> dict | None:
     source = Song.objects.owned_by(request.user).filter(pk=source_id).first() if source_id.isdigit() else None
     if source is None:
         return None
-    return {**source.recipe(), "mode": source.kind, "idempotency_key": uuid.uuid4()}
+    initial = {**source.recipe(), "mode": source.kind, "idempotency_key": uuid.uuid4()}
+    if source.persona_id and Persona.objects.usable_by(request.user).filter(pk=source.persona_id).exists():
+        initial["persona"] = source.persona_id
+    return initial
 
 
 @require_GET

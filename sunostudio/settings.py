@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "sunostudio",
     "songs",
     "personas",
+    "moderation",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/signup/", views.signup, name="signup"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("songs/", include("songs.urls")),
+    path("personas/", include("personas.urls")),
     path("admin/", admin.site.urls),
     path("healthz", login_not_required(views.healthz), name="healthz"),
 ]

@@ -63,3 +63,13 @@ def user(db):
 @pytest.fixture
 def other_user(db):
     return get_user_model().objects.create_user("mallory", password="correct horse battery")
+
+
+@pytest.fixture
+def moderator(db):
+    """A staff member in the Moderators group the data migration made: no superuser powers."""
+    from django.contrib.auth.models import Group
+
+    user = get_user_model().objects.create_user("mod", password="correct horse battery", is_staff=True)
+    user.groups.add(Group.objects.get(name="Moderators"))
+    return user

@@ -53,3 +53,17 @@
     document.querySelectorAll("form.song-form").forEach(setupSongForm);
   });
 })();
+
+// Play counts: one small POST on a player's first `play` event. The media URL itself never counts, so
+// seeking (many Range requests) can't inflate a count; the server also dedupes per listener per hour.
+(function () {
+  "use strict";
+  document.addEventListener("play", function (event) {
+    var audio = event.target;
+    if (!audio.dataset || !audio.dataset.playUrl || audio.dataset.playCounted) return;
+    audio.dataset.playCounted = "true";
+    var headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+    fetch(audio.dataset.playUrl, { method: "POST", headers: headers, credentials: "same-origin", keepalive: true })
+      .catch(function () { /* a lost count is harmless */ });
+  }, true);  // media events don't bubble: listen in the capture phase
+})();

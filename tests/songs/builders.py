@@ -38,3 +38,20 @@ def song_form_data(**overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+def make_public_song(*, owner, clips: int = 2, archived: bool = True, **fields) -> Song:
+    """A finished song its creator has shared, with archived audio and covers (what public pages serve)."""
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    song = make_song(owner=owner, clips=clips, status=Clip.Status.COMPLETE, **fields)
+    song.is_public = True
+    song.published_at = fields.get("published_at") or timezone.now()
+    song.save(update_fields=["is_public", "published_at"])
+    if archived:
+        for clip in song.clips.all():
+            clip.audio_file.save("audio.mp3", ContentFile(bytes(range(256)) * 40), save=False)
+            clip.image_file.save("cover.png", ContentFile(b"\x89PNG fake cover"), save=False)
+            clip.save()
+    return song

@@ -1,0 +1,295 @@
+"""The moderators' admin: the review queue, the audit log, suspensions, and a mixin that gives the
+content admins (songs, clips, personas) the same hide/restore/suspend actions and history panel.
+
+Every action calls a service, which checks the permission again and writes the audit row."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from django.contrib import admin, messages
+from django.db import models
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+
+from . import services
+from .forms import ModerationActionForm
+from .models import ModerationAction, Report, Suspension
+
+
+def admin_link(target: models.Model | None, label: str = "") -> str:
+    if target is None:
+        return label or "—"
+    try:
+        url = reverse(f"admin:{target._meta.app_label}_{target._meta.model_name}_change", args=[target.pk])
+    except NoReverseMatch:
+        return label or str(target)
+    return format_html('<a href="{}">{}</a>', url, label or str(target))
+
+
+def history_panel(target: models.Model) -> str:
+    """The object's moderation history and open reports, for its change page."""
+    context = {
+        "actions": ModerationAction.objects.about(target).select_related("report")[:50],
+        "reports": Report.objects.about(target).select_related("reporter")[:50],
+    }
+    return render_to_string("admin/moderation/history_panel.html", context)
+
+
+def preview_panel(target: models.Model | None) -> str:
+    """The reported object as a moderator needs to judge it: cover, players and lyrics."""
+    if target is None:
+        return "The object no longer exists."
+    song = getattr(target, "song", None) if not hasattr(target, "lyrics") else target
+    clips = [target] if hasattr(target, "take") else list(song.clips.all()) if song is not None else []
+    context = {"target": target, "song": song, "clips": clips, "media": media_urls(clips)}
+    return render_to_string("admin/moderation/preview_panel.html", context)
+
+
+def media_urls(clips: Iterable) -> list[dict]:
+    """Moderators aren't owners: media comes through the admin's own view, never the owner-only URL."""
+    rows = []
+    for clip in clips:
+        audio = (
+            reverse("admin:songs_clip_media", args=[clip.pk, "audio"]) if clip.audio_file else clip.audio_url
+        )
+        image = (
+            reverse("admin:songs_clip_media", args=[clip.pk, "image"]) if clip.image_file else clip.image_url
+        )
+        rows.append({"clip": clip, "audio": audio, "image": image})
+    return rows
+
+
+class ModerationActionsMixin:
+    """Hide, restore and suspend for any admin whose objects can be moderated (bulk works)."""
+
+    action_form = ModerationActionForm
+    actions = ["hide_selected", "restore_selected", "suspend_owners"]
+
+    def has_moderate_permission(self, request) -> bool:
+        return request.user.has_perm(services.MODERATE)
+
+    def has_suspend_permission(self, request) -> bool:
+        return request.user.has_perm(services.SUSPEND)
+
+    def moderation_targets(self, queryset) -> Iterable[models.Model]:
+        return queryset
+
+    def _each(self, request, items: Iterable, act: Callable, done: str) -> None:
+        count = 0
+        for item in items:
+            try:
+                act(item)
+            except services.ModerationRefused as refusal:
+                self.message_user(request, refusal.user_message, messages.ERROR)
+                return
+            count += 1
+        self.message_user(request, done.format(count=count), messages.SUCCESS)
+
+    @admin.action(description="Hide from public pages (reason required)", permissions=["moderate"])
+    def hide_selected(self, request, queryset):
+        reason = request.POST.get("reason", "")
+        self._each(
+            request,
+            self.moderation_targets(queryset),
+            lambda target: services.content_hide(target=target, by=request.user, reason=reason),
+            "Hid {count}. Their owners see the reason.",
+        )
+
+    @admin.action(description="Restore to public pages", permissions=["moderate"])
+    def restore_selected(self, request, queryset):
+        reason = request.POST.get("reason", "")
+        self._each(
+            request,
+            self.moderation_targets(queryset),
+            lambda target: services.content_restore(target=target, by=request.user, reason=reason),
+            "Restored {count}.",
+        )
+
+    @admin.action(description="Suspend the owners (reason required)", permissions=["suspend"])
+    def suspend_owners(self, request, queryset):
+        reason = request.POST.get("reason", "")
+        owners = {
+            services.owner_of(target).pk: services.owner_of(target)
+            for target in self.moderation_targets(queryset)
+        }
+        self._each(
+            request,
+            owners.values(),
+            lambda owner: services.user_suspend(user=owner, by=request.user, reason=reason),
+            "Suspended {count} creator(s). They can listen, but not generate or publish.",
+        )
+
+
+class ReportStatusFilter(admin.SimpleListFilter):
+    """The queue opens on open reports; "All" shows the rest."""
+
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [*Report.Status.choices, ("all", "All")]
+
+    def queryset(self, request, queryset):
+        value = self.value() or Report.Status.OPEN
+        return queryset if value == "all" else queryset.filter(status=value)
+
+    def choices(self, changelist):
+        current = self.value() or Report.Status.OPEN
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": current == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+
+@admin.register(Report)
+class ReportAdmin(ModerationActionsMixin, admin.ModelAdmin):
+    list_display = (
+        "created_at",
+        "target_link",
+        "reason",
+        "details_excerpt",
+        "reporter",
+        "target_owner",
+        "status",
+    )
+    list_display_links = ("created_at",)
+    list_filter = (ReportStatusFilter, "reason", "content_type", "created_at")
+    search_fields = ("target_label", "details", "reporter__username", "target_owner__username")
+    list_select_related = ("reporter", "target_owner", "content_type")
+    date_hierarchy = "created_at"
+    fields = (
+        "target_link",
+        "preview",
+        "reason",
+        "details",
+        "reporter",
+        "target_owner",
+        "status",
+        "created_at",
+        "resolved_at",
+        "resolved_by",
+        "history",
+    )
+    readonly_fields = fields
+    actions = ["hide_selected", "restore_selected", "dismiss_selected", "suspend_owners"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # reports come from listeners
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # the change page is a read-only review page; acting goes through the actions
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # resolved reports are part of the record
+
+    def moderation_targets(self, queryset):
+        seen, targets = set(), []
+        for report in queryset.select_related("content_type"):
+            key = (report.content_type_id, report.object_id)
+            if key not in seen and report.target is not None:
+                seen.add(key)
+                targets.append(report.target)
+        return targets
+
+    @admin.action(description="Dismiss the reports (content stays up)", permissions=["moderate"])
+    def dismiss_selected(self, request, queryset):
+        count = services.reports_dismiss(
+            reports=queryset, by=request.user, reason=request.POST.get("reason", "")
+        )
+        self.message_user(request, f"Dismissed {count} report(s).", messages.SUCCESS)
+
+    @admin.display(description="Reported", ordering="target_label")
+    def target_link(self, report: Report):
+        return admin_link(report.target, report.target_label)
+
+    @admin.display(description="Details")
+    def details_excerpt(self, report: Report) -> str:
+        return (report.details[:80] + "…") if len(report.details) > 80 else report.details
+
+    @admin.display(description="What was reported")
+    def preview(self, report: Report):
+        return preview_panel(report.target)
+
+    @admin.display(description="Moderation history of this object")
+    def history(self, report: Report):
+        return history_panel(report.target) if report.target is not None else "—"
+
+
+@admin.register(ModerationAction)
+class ModerationActionAdmin(admin.ModelAdmin):
+    """The audit log: read-only for everyone, superusers included."""
+
+    list_display = ("created_at", "actor_name", "kind", "target_link", "reason")
+    list_filter = ("kind", "content_type", "created_at")
+    search_fields = ("target_label", "reason", "actor_name")
+    date_hierarchy = "created_at"
+    fields = ("created_at", "actor_name", "actor", "kind", "target_link", "reason", "report")
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="Object", ordering="target_label")
+    def target_link(self, action: ModerationAction):
+        return admin_link(action.target, action.target_label)
+
+
+class SuspensionActiveFilter(admin.SimpleListFilter):
+    title = "active"
+    parameter_name = "active"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Active"), ("no", "Lifted")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.active()
+        if self.value() == "no":
+            return queryset.filter(lifted_at__isnull=False)
+        return queryset
+
+
+@admin.register(Suspension)
+class SuspensionAdmin(admin.ModelAdmin):
+    list_display = ("user", "is_active", "reason", "suspended_by", "created_at", "lifted_at", "lifted_by")
+    list_filter = (SuspensionActiveFilter, "created_at")
+    search_fields = ("user__username", "reason")
+    list_select_related = ("user", "suspended_by", "lifted_by")
+    readonly_fields = ("user", "reason", "suspended_by", "created_at", "lifted_at", "lifted_by")
+    action_form = ModerationActionForm
+    actions = ["reinstate_selected"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # suspend from the report queue or the songs list: the action records why
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_suspend_permission(self, request) -> bool:
+        return request.user.has_perm(services.SUSPEND)
+
+    @admin.display(boolean=True, description="Active")
+    def is_active(self, suspension: Suspension) -> bool:
+        return suspension.is_active
+
+    @admin.action(description="Reinstate (lift the suspension)", permissions=["suspend"])
+    def reinstate_selected(self, request, queryset):
+        reason = request.POST.get("reason", "")
+        count = sum(
+            services.user_reinstate(user=suspension.user, by=request.user, reason=reason)
+            for suspension in queryset.active().select_related("user")
+        )
+        self.message_user(request, f"Reinstated {count} creator(s).", messages.SUCCESS)

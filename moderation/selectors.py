@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from songs.models import Clip, Song
+
+
+def reportable(*, kind: str) -> QuerySet | None:
+    """What a listener may report: only what they can see on a public page."""
+    if kind == "song":
+        return Song.objects.public()
+    if kind == "clip":
+        return Clip.objects.public().select_related("song")
+    return None
+
+
+def public_url_of(target) -> str:
+    if isinstance(target, Song):
+        return target.get_share_url()
+    if isinstance(target, Clip):
+        return target.song.get_share_url() + f"#clip-{target.pk}"
+    return "/"

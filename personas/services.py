@@ -1,0 +1,162 @@
+"""Writes for personas. Creating one is a paid upstream call, so it runs once, in a job, guarded like
+song submission (songs/services.py): an idempotency key on the row and a conditional UPDATE on its state.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from songs.models import Clip
+from songs.services import SUBMITTING_STUCK_AFTER, UNCONFIRMED_SUBMIT, enqueue
+from sunostudio.suno import errors as suno_errors
+from sunostudio.upstream import get_client
+
+from .models import Persona
+
+logger = logging.getLogger(__name__)
+
+CREATE_MAX_ATTEMPTS = 5
+
+
+def persona_create(
+    *, owner, clip: Clip, idempotency_key: UUID, name: str, description: str, visibility: str
+) -> tuple[Persona, bool]:
+    """Save the persona and queue its one upstream call; a double click finds the same row."""
+    if clip.song.owner_id != owner.pk or not clip.is_complete or not clip.upstream_id:
+        raise ValueError("a persona is made from one of the owner's own complete clips")
+    with transaction.atomic():
+        persona, created = Persona.objects.get_or_create(
+            owner=owner,
+            idempotency_key=idempotency_key,
+            defaults={
+                "name": name,
+                "description": description,
+                "visibility": visibility,
+                "source_clip": clip,
+                "artist_clip_id": clip.upstream_id,
+                "clip_ids": [clip.upstream_id],
+                "upstream_is_public": visibility == Persona.Visibility.PUBLIC,
+                "image_url": clip.image_url,
+                "audio_url": clip.audio_url if clip.is_complete else "",
+            },
+        )
+        if created:
+            enqueue("personas.tasks.create_persona", persona.pk)
+    return persona, created
+
+
+def persona_submit(*, persona_id: int, now: datetime | None = None) -> None:
+    now = now or timezone.now()
+    # Exactly one run moves QUEUED -> CREATING, so a job that runs twice makes one paid call.
+    claimed = Persona.objects.filter(
+        pk=persona_id, state=Persona.State.QUEUED, next_attempt_at__lte=now
+    ).update(state=Persona.State.CREATING, creating_since=now)
+    if not claimed:
+        return
+    persona = Persona.objects.get(pk=persona_id)
+    try:
+        with get_client() as client:
+            created = client.create_persona(
+                root_clip_id=persona.artist_clip_id,
+                name=persona.name,
+                description=persona.description,
+                is_public=persona.upstream_is_public,
+                clips=persona.clip_ids or [persona.artist_clip_id],
+            )
+    except suno_errors.SunoError as error:
+        _persona_create_failed(persona, error, now=now)
+        return
+    source = created.clip
+    Persona.objects.filter(pk=persona.pk, state=Persona.State.CREATING).update(
+        state=Persona.State.READY,
+        persona_id=created.id,
+        artist_clip_id=created.root_clip_id or persona.artist_clip_id,
+        image_url=(source.image_url if source else "") or persona.image_url,
+        audio_url=(source.audio_url if source and source.is_complete else "") or persona.audio_url,
+        error_message="",
+        create_attempts=F("create_attempts") + 1,
+        ready_at=now,
+    )
+
+
+def _persona_create_failed(persona: Persona, error: suno_errors.SunoError, *, now: datetime) -> None:
+    logger.warning("create of persona %s failed: %s", persona.pk, error)
+    attempts = persona.create_attempts + 1
+    never_reached = isinstance(error, suno_errors.RateLimited) or (
+        isinstance(error, suno_errors.UpstreamUnavailable) and not error.may_have_reached_upstream
+    )
+    if never_reached and attempts < CREATE_MAX_ATTEMPTS:
+        delay = getattr(error, "retry_after", None) or min(60, 5 * 2 ** (attempts - 1))
+        Persona.objects.filter(pk=persona.pk, state=Persona.State.CREATING).update(
+            state=Persona.State.QUEUED,
+            create_attempts=attempts,
+            next_attempt_at=now + timedelta(seconds=delay),
+            error_message=error.user_message,
+        )
+        return
+    if isinstance(error, suno_errors.UpstreamUnavailable | suno_errors.MalformedResponse):
+        reason = UNCONFIRMED_SUBMIT  # it may have been created (and charged): never resend on our own
+    else:
+        reason = error.user_message
+    Persona.objects.filter(pk=persona.pk, state=Persona.State.CREATING).update(
+        state=Persona.State.FAILED, create_attempts=attempts, error_message=reason
+    )
+
+
+def persona_retry(*, persona: Persona) -> bool:
+    """The creator's Retry on a failed persona: a new paid call, sent once however often it's pressed."""
+    with transaction.atomic():
+        moved = Persona.objects.filter(pk=persona.pk, state=Persona.State.FAILED).update(
+            state=Persona.State.QUEUED, error_message="", create_attempts=0, next_attempt_at=timezone.now()
+        )
+        if moved:
+            enqueue("personas.tasks.create_persona", persona.pk)
+    return bool(moved)
+
+
+def persona_update(*, persona: Persona, name: str, description: str, visibility: str) -> Persona:
+    """Local only: the upstream has no endpoint to rename a persona, so it keeps what it was created with."""
+    persona.name = name
+    persona.description = description
+    persona.visibility = visibility
+    persona.save(update_fields=["name", "description", "visibility", "updated_at"])
+    return persona
+
+
+def persona_delete(*, persona: Persona) -> None:
+    """Songs made with it keep its name and upstream ids (copied onto the song); their FK goes to NULL."""
+    persona.delete()
+
+
+def persona_hide(*, persona: Persona, by, reason: str) -> bool:
+    """A moderator takes a public persona out of everyone else's library; the owner still sees it, with
+    the reason. Kept as one function so that moderation can add its audit log here."""
+    return bool(
+        Persona.objects.filter(pk=persona.pk, is_hidden=False).update(
+            is_hidden=True, hidden_reason=reason, hidden_at=timezone.now(), hidden_by=by
+        )
+    )
+
+
+def persona_unhide(*, persona: Persona, by) -> bool:
+    return bool(
+        Persona.objects.filter(pk=persona.pk, is_hidden=True).update(
+            is_hidden=False, hidden_reason="", hidden_at=None, hidden_by=None
+        )
+    )
+
+
+def personas_sweep(*, now: datetime | None = None) -> None:
+    """Find what lost jobs left: queued personas nobody sent, and sends a killed worker never finished."""
+    now = now or timezone.now()
+    for persona_id in Persona.objects.due_for_create(now).values_list("pk", flat=True)[:50]:
+        persona_submit(persona_id=persona_id, now=now)
+    Persona.objects.filter(
+        state=Persona.State.CREATING, creating_since__lt=now - SUBMITTING_STUCK_AFTER
+    ).update(state=Persona.State.FAILED, error_message=UNCONFIRMED_SUBMIT)
