@@ -14,16 +14,46 @@ class SongQuerySet(models.QuerySet):
     def owned_by(self, user) -> SongQuerySet:
         return self.filter(owner=user)
 
+    def visible(self) -> SongQuerySet:
+        """Not hidden by a moderator."""
+        return self.filter(is_hidden=False)
+
+    def public(self) -> SongQuerySet:
+        """Shared by its creator and not hidden: what anyone, logged in or not, may see."""
+        return self.visible().filter(is_public=True)
+
     def due_for_submit(self, now: datetime) -> SongQuerySet:
         return self.filter(state=Song.State.QUEUED, next_submit_at__lte=now)
 
     def persona_history_visible_to(self, user) -> SongQuerySet:
-        """Songs a persona card may list for `user`: only their own for now. Extend with the songs others
-        made public once `Song.is_public` lands (sharing work): `Q(owner=user) | Q(is_public=True)`."""
-        return self.filter(owner=user)
+        """Songs a persona card may list for `user`: their own, plus others' public, unhidden ones."""
+        return self.filter(Q(owner=user) | Q(is_public=True, is_hidden=False))
 
 
-class Song(models.Model):
+class Hideable(models.Model):
+    """A moderator can hide it from every public page; its owner still sees it, marked, with the reason."""
+
+    is_hidden = models.BooleanField(default=False, db_index=True)
+    hidden_reason = models.TextField(blank=True)
+    hidden_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def mark_hidden(self, reason: str, *, now: datetime | None = None) -> None:
+        self.is_hidden = True
+        self.hidden_reason = reason
+        self.hidden_at = now or timezone.now()
+        self.save(update_fields=["is_hidden", "hidden_reason", "hidden_at", "updated_at"])
+
+    def mark_restored(self) -> None:
+        self.is_hidden = False
+        self.hidden_reason = ""
+        self.hidden_at = None
+        self.save(update_fields=["is_hidden", "hidden_reason", "hidden_at", "updated_at"])
+
+
+class Song(Hideable):
     """The creator's request: the full recipe, kept forever."""
 
     class Kind(models.TextChoices):
@@ -63,6 +93,10 @@ class Song(models.Model):
     next_submit_at = models.DateTimeField(default=timezone.now)
     submitting_since = models.DateTimeField(null=True, blank=True)
 
+    is_public = models.BooleanField(default=False)
+    published_at = models.DateTimeField(null=True, blank=True)
+    play_count = models.PositiveIntegerField(default=0)  # sum of its clips' counted plays, for Explore
+
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -74,13 +108,28 @@ class Song(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["owner", "idempotency_key"], name="song_unique_idempotency_key"),
         ]
-        indexes = [models.Index(fields=["owner", "-created_at"], name="song_owner_created")]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="song_owner_created"),
+            models.Index(fields=["is_public", "is_hidden", "-published_at"], name="song_public_newest"),
+            models.Index(fields=["is_public", "is_hidden", "-play_count"], name="song_public_most_played"),
+        ]
 
     def __str__(self) -> str:
         return self.display_title
 
     def get_absolute_url(self) -> str:
         return reverse("songs:song_detail", args=[self.pk])
+
+    def get_share_url(self) -> str:
+        return reverse("public:song_share", args=[self.pk])
+
+    @property
+    def is_listed(self) -> bool:
+        return self.is_public and not self.is_hidden
+
+    @property
+    def has_complete_clip(self) -> bool:
+        return any(clip.is_complete for clip in self.clips.all())
 
     @property
     def display_title(self) -> str:
@@ -124,6 +173,16 @@ class ClipQuerySet(models.QuerySet):
     def in_flight(self) -> ClipQuerySet:
         return self.filter(status__in=Clip.IN_FLIGHT_STATUSES, next_poll_at__isnull=False)
 
+    def visible(self) -> ClipQuerySet:
+        return self.filter(is_hidden=False)
+
+    def complete(self) -> ClipQuerySet:
+        return self.filter(status=Clip.Status.COMPLETE)
+
+    def public(self) -> ClipQuerySet:
+        """Finished takes of public, unhidden songs that aren't hidden themselves."""
+        return self.visible().complete().filter(song__is_public=True, song__is_hidden=False)
+
     def due_for_poll(self, now: datetime) -> ClipQuerySet:
         return self.in_flight().filter(next_poll_at__lte=now)
 
@@ -141,7 +200,7 @@ def clip_media_path(clip: Clip, filename: str) -> str:
     return f"clips/{clip.song.owner_id}/{clip.pk}/{filename}"
 
 
-class Clip(models.Model):
+class Clip(Hideable):
     """One upstream clip. Status uses the upstream's words and only moves forward."""
 
     class Status(models.TextChoices):
@@ -182,6 +241,8 @@ class Clip(models.Model):
     next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
     poll_attempts = models.PositiveIntegerField(default=0)
     polling_since = models.DateTimeField(null=True, blank=True)
+
+    play_count = models.PositiveIntegerField(default=0)
 
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -233,6 +294,19 @@ class Clip(models.Model):
         return self.image_url
 
     @property
+    def public_audio_url(self) -> str:
+        """Public pages serve only our archived copy, through the URL that checks the song is still public."""
+        if self.audio_file:
+            return reverse("public:clip_media", args=[self.pk, "audio"])
+        return ""
+
+    @property
+    def public_cover_url(self) -> str:
+        if self.image_file:
+            return reverse("public:clip_media", args=[self.pk, "image"])
+        return ""
+
+    @property
     def download_name(self) -> str:
         title = self.title or self.song.display_title
         safe = "".join(ch for ch in title if ch.isalnum() or ch in " -_.,()'&!").strip() or "Untitled"
@@ -263,6 +337,27 @@ class Clip(models.Model):
         self.next_poll_at = None
         self.completed_at = now or timezone.now()
         self.save(update_fields=["status", "error_message", "next_poll_at", "completed_at", "updated_at"])
+
+
+class ClipPlay(models.Model):
+    """One counted play: a listener (user id, or a hash of the address) per clip per hour.
+
+    The unique constraint is the deduplication: a second play in the same hour, or any number of Range
+    requests for the same file, never add a row.
+    """
+
+    clip = models.ForeignKey(Clip, on_delete=models.CASCADE, related_name="plays")
+    listener_key = models.CharField(max_length=64)
+    hour = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["clip", "listener_key", "hour"], name="clipplay_once_per_hour"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clip_id} by {self.listener_key[:8]} at {self.hour:%Y-%m-%d %H:00}"
 
 
 class PollLease(models.Model):

@@ -15,15 +15,17 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from moderation.models import Suspension
 from sunostudio.suno import errors as suno_errors
 from sunostudio.suno import types as suno_types
 from sunostudio.upstream import get_client
 
-from .models import Clip, Song
+from .models import Clip, ClipPlay, Song
 
 logger = logging.getLogger(__name__)
 
@@ -52,8 +54,27 @@ def enqueue(func: str, *args: Any) -> None:
 # --- Creating and submitting ------------------------------------------------------------------------
 
 
+class SongRefused(Exception):
+    """An expected refusal (a suspended creator, a song that can't be published): the view shows
+    `user_message` instead of failing."""
+
+    def __init__(self, user_message: str):
+        super().__init__(user_message)
+        self.user_message = user_message
+
+
+def _refuse_if_suspended(user, *, doing: str) -> None:
+    suspension = Suspension.objects.active().filter(user=user).first()
+    if suspension is not None:
+        raise SongRefused(
+            f"Your account is suspended, so you can't {doing} right now. You can still listen to your "
+            f"songs. Reason given: {suspension.reason}"
+        )
+
+
 def song_create(*, owner, idempotency_key: UUID, **recipe: Any) -> tuple[Song, bool]:
     """Save the recipe and its two takes; a double click or a resubmitted form finds the same song."""
+    _refuse_if_suspended(owner, doing="make songs")
     with transaction.atomic():
         song, created = Song.objects.get_or_create(
             owner=owner, idempotency_key=idempotency_key, defaults=recipe
@@ -71,6 +92,7 @@ def song_retry(*, song: Song) -> bool:
     double click send it once."""
     if not song.can_retry:
         return False
+    _refuse_if_suspended(song.owner, doing="make songs")
     with transaction.atomic():
         moved = Song.objects.filter(pk=song.pk, state=song.state).update(
             state=Song.State.QUEUED,
@@ -396,3 +418,40 @@ def next_wakeup_seconds(*, now: datetime, longest: float = 2.0) -> float:
     if next_poll is None:
         return longest
     return max(0.2, min(longest, (next_poll - now).total_seconds()))
+
+
+# --- Sharing --------------------------------------------------------------------------------------------
+
+
+def song_publish(*, song: Song) -> None:
+    """Give the song its public page and list it on Explore."""
+    _refuse_if_suspended(song.owner, doing="publish songs")
+    if song.is_hidden:
+        raise SongRefused(
+            f"A moderator hid this song, so it can't be made public. Reason: {song.hidden_reason}"
+        )
+    if not song.clips.complete().exists():
+        raise SongRefused("Wait for a take to finish before you share the song.")
+    Song.objects.filter(pk=song.pk).update(is_public=True, published_at=timezone.now())
+    song.refresh_from_db(fields=["is_public", "published_at"])
+
+
+def song_unpublish(*, song: Song) -> None:
+    """Always allowed, suspended or not: taking something down is never refused."""
+    Song.objects.filter(pk=song.pk).update(is_public=False)
+    song.refresh_from_db(fields=["is_public"])
+
+
+def clip_play_record(*, clip: Clip, listener_key: str, now: datetime | None = None) -> bool:
+    """Count a play once per listener per clip per clock hour. The unique constraint does the
+    deduplication, so two tabs racing each other still count once."""
+    now = now or timezone.now()
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    try:
+        with transaction.atomic():
+            ClipPlay.objects.create(clip=clip, listener_key=listener_key, hour=hour, created_at=now)
+            Clip.objects.filter(pk=clip.pk).update(play_count=F("play_count") + 1)
+            Song.objects.filter(pk=clip.song_id).update(play_count=F("play_count") + 1)
+    except IntegrityError:
+        return False
+    return True

@@ -11,6 +11,8 @@ urlpatterns = [
     path("<int:pk>/retry/", views.song_retry, name="song_retry"),
     path("<int:pk>/publish/", views.song_publish, name="song_publish"),
     path("<int:pk>/unpublish/", views.song_unpublish, name="song_unpublish"),
+    path("<int:pk>/publish/", views.song_publish, name="song_publish"),
+    path("<int:pk>/unpublish/", views.song_unpublish, name="song_unpublish"),
     path("clips/<int:pk>/card/", views.clip_card, name="clip_card"),
     path("clips/<int:pk>/<str:kind>/", views.clip_media, name="clip_media"),
 ]

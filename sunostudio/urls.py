@@ -11,6 +11,8 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("songs/", include("songs.urls")),
     path("personas/", include("personas.urls")),
+    path("moderation/", include("moderation.urls")),
+    path("", include("songs.public_urls")),
     path("admin/", admin.site.urls),
     path("healthz", login_not_required(views.healthz), name="healthz"),
 ]
