@@ -27,8 +27,15 @@ logger = logging.getLogger(__name__)
 ALLOWED_TYPES = {
     "audio": {"audio/mpeg": "mp3", "audio/mp3": "mp3"},
     "image": {"image/jpeg": "jpeg", "image/png": "png", "image/webp": "webp"},
+    "wav": {"audio/wav": "wav", "audio/x-wav": "wav", "audio/wave": "wav"},  # clip tools: act/wav
+    "video": {"video/mp4": "mp4"},  # clip tools: act/mp4
 }
-SIZE_CAPS = {"audio": 100 * 1024 * 1024, "image": 10 * 1024 * 1024}
+SIZE_CAPS = {
+    "audio": 100 * 1024 * 1024,
+    "image": 10 * 1024 * 1024,
+    "wav": 300 * 1024 * 1024,  # 8 min of 16-bit stereo 44.1 kHz is about 85 MB
+    "video": 300 * 1024 * 1024,
+}
 RETRY_BASE = timedelta(seconds=30)
 ARCHIVE_MAX_ATTEMPTS = 5
 

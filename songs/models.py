@@ -59,6 +59,12 @@ class Song(Hideable):
     class Kind(models.TextChoices):
         CUSTOM = "custom", "Custom lyrics"
         DESCRIPTION = "description", "From a description"
+        # Clip tools (songs/tools.py): each is a Song whose takes poll like any generation.
+        EXTEND = "extend", "Extension"
+        CONCAT = "concat", "Whole song"
+        STEMS_ALL = "stems_all", "All stems"
+        STEMS_TWO = "stems_two", "Vocals and instrumental"
+        UPLOAD = "upload", "Uploaded audio"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Waiting to send"
@@ -76,6 +82,11 @@ class Song(Hideable):
     model_version = models.CharField(max_length=40)
     instrumental = models.BooleanField(default=False)
     description = models.TextField("description prompt", blank=True)
+    # Clip tools: the clip this song extends, splices or separates, and where an extension continues from.
+    parent_clip = models.ForeignKey(
+        "songs.Clip", on_delete=models.SET_NULL, null=True, blank=True, related_name="derived_songs"
+    )
+    continue_at = models.FloatField(null=True, blank=True)
     # Made with a persona: the name and upstream ids are copied here, so a song still says which persona
     # it used after the persona is deleted (the FK then goes to NULL).
     persona = models.ForeignKey(
@@ -373,3 +384,6 @@ class PollLease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} held by {self.holder or 'nobody'} until {self.expires_at:%H:%M:%S}"
+
+
+from .tool_models import ClipAsset, CreatorProfile, LyricsDraft  # noqa: E402, F401  (registers them)

@@ -123,6 +123,10 @@ def song_retry(*, song: Song) -> bool:
 
 def _submit_to_upstream(song: Song) -> suno_types.Submission:
     with get_client() as client:
+        from .tools import TOOL_KINDS, tool_song_submission  # clip tools: extend, concat, stems, upload
+
+        if song.kind in TOOL_KINDS:
+            return tool_song_submission(client, song)
         if song.persona_upstream_id:
             # Family N (§5.15): the clip ids come back at once and are polled with /suno/feed.
             return client.generate_with_persona(
