@@ -146,15 +146,14 @@ class UploadForm(forms.Form):
         return name[: versions.TITLE_MAX] or "Uploaded audio"
 
 
-class LyricsIdeaForm(forms.Form):
-    lyrics_idea = forms.CharField(max_length=versions.LYRICS_IDEA_MAX)
-    lyrics_key = forms.UUIDField()
+EMPTY_IDEA = "Describe an idea first, e.g. “a lighthouse keeper's last night”."
 
-    def clean_lyrics_idea(self) -> str:
-        idea = self.cleaned_data["lyrics_idea"].strip()
-        if not idea:
-            raise forms.ValidationError("Describe an idea first, e.g. “a lighthouse keeper's last night”.")
-        return idea
+
+class LyricsIdeaForm(forms.Form):
+    lyrics_idea = forms.CharField(
+        max_length=versions.LYRICS_IDEA_MAX, error_messages={"required": EMPTY_IDEA}
+    )
+    lyrics_key = forms.UUIDField()
 
 
 def profile_version_choices() -> list[tuple[str, str]]:

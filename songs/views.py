@@ -20,6 +20,7 @@ from . import selectors, services
 from .forms import SongForm, model_limits_json
 from .media import ranged_file_response
 from .models import Clip, Song
+from .tools import default_model_for
 
 
 @require_GET
@@ -56,7 +57,8 @@ def song_create(request: HttpRequest) -> HttpResponse:
     else:
         if not request.htmx and user_is_suspended(user=request.user):
             messages.warning(request, "Your account is suspended: you can listen, but not make new songs.")
-        initial = _initial_from_song(request) or {}
+        # The creator's default version (profile), else the site's; a recipe being copied keeps its own.
+        initial = {"model_version": default_model_for(request.user), **(_initial_from_song(request) or {})}
         if request.GET.get("model_version"):
             initial["model_version"] = request.GET["model_version"]  # kept when the picker swaps choices
         if persona is not None:
