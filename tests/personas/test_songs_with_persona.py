@@ -12,6 +12,7 @@ from songs import services
 from songs.forms import PERSONA_MODELS_HELP
 from songs.models import Song
 from sunostudio.suno import versions
+from sunostudio.suno.types import parse_clip
 from tests.personas.builders import LYRICS, make_persona, ready_persona
 from tests.songs.builders import song_form_data
 
@@ -196,3 +197,29 @@ def test_a_persona_song_fails_with_the_reason_when_the_upstream_refuses(
     song.refresh_from_db()
     assert song.state == Song.State.FAILED and "out of music credits" in song.error_message
     assert song.can_retry
+
+
+def test_the_client_parses_the_persona_fields_of_the_seed_clips():
+    """The seed response's clip metadata, as the poller stores it on our Clip rows."""
+    seed_clip = {
+        "id": "0e6937df-64d8-41f9-82c6-b6dadc4426a8",
+        "status": "submitted",
+        "audio_url": "",
+        "model_name": "chirp-v4",
+        "metadata": {
+            "tags": "electronic, pop",
+            "type": "gen",
+            "stream": True,
+            "has_vocal": False,
+            "artist_clip_id": "a5fa604c-18b8-4e7f-8d25-9412d4ba8163",
+            "persona_id": "0f6e8077-a7ba-4fc8-8f60-de02c66e56ce",
+            "task": "artist_consistency",
+        },
+    }
+    clip = parse_clip(seed_clip)
+    assert (clip.persona_id, clip.artist_clip_id, clip.task) == (
+        "0f6e8077-a7ba-4fc8-8f60-de02c66e56ce",
+        "a5fa604c-18b8-4e7f-8d25-9412d4ba8163",
+        "artist_consistency",
+    )
+    assert clip.metadata["persona_id"] == clip.persona_id
