@@ -174,3 +174,15 @@ def log_in(page, username: str, password: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
+
+
+def create_moderator(stack: Stack, username: str) -> tuple[str, str]:
+    """A staff user in the Moderators group the data migration made (not a superuser)."""
+    stack.manage(
+        "shell",
+        "-c",
+        "from django.contrib.auth import get_user_model; from django.contrib.auth.models import Group; "
+        f"user = get_user_model().objects.create_user({username!r}, password={PASSWORD!r}, is_staff=True); "
+        "user.groups.add(Group.objects.get(name='Moderators'))",
+    )
+    return username, PASSWORD
