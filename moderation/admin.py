@@ -13,6 +13,8 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
+from personas.models import Persona
+
 from . import services
 from .forms import ModerationActionForm
 from .models import ModerationAction, Report, Suspension
@@ -41,10 +43,27 @@ def preview_panel(target: models.Model | None) -> str:
     """The reported object as a moderator needs to judge it: cover, players and lyrics."""
     if target is None:
         return "The object no longer exists."
+    if isinstance(target, Persona):
+        return persona_preview_panel(target)
     song = getattr(target, "song", None) if not hasattr(target, "lyrics") else target
     clips = [target] if hasattr(target, "take") else list(song.clips.all()) if song is not None else []
     context = {"target": target, "song": song, "clips": clips, "media": media_urls(clips)}
     return render_to_string("admin/moderation/preview_panel.html", context)
+
+
+def persona_preview_panel(persona: Persona) -> str:
+    """Name, description, cover and the source take's player. The take's media comes through the admin
+    (the persona's own media URL hides a hidden persona from everyone but its owner); the upstream's
+    URLs stand in once the take is gone."""
+    clip = persona.source_clip
+    if clip is not None:
+        row = media_urls([clip])[0]
+        row["image"] = row["image"] or persona.image_url
+        row["audio"] = row["audio"] or persona.audio_url
+    else:
+        row = {"clip": None, "image": persona.image_url, "audio": persona.audio_url}
+    context = {"persona": persona, "row": row}
+    return render_to_string("admin/moderation/persona_preview_panel.html", context)
 
 
 def media_urls(clips: Iterable) -> list[dict]:

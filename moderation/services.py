@@ -11,6 +11,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from personas import services as persona_services
+from personas.models import Persona
+
 from .models import ModerationAction, Report, Suspension
 
 MODERATE = "moderation.moderate_content"
@@ -98,10 +101,19 @@ def _resolve_reports(*, target: models.Model, by, status: str) -> list[Report]:
 
 
 def _set_hidden(target: models.Model, *, by, reason: str) -> None:
+    if isinstance(target, Persona):
+        # Through the personas service, so the persona keeps who hid it; mirror it on the instance.
+        persona_services.persona_hide(persona=target, by=by, reason=reason)
+        target.refresh_from_db(fields=["is_hidden", "hidden_reason", "hidden_at", "hidden_by"])
+        return
     target.mark_hidden(reason)
 
 
 def _set_restored(target: models.Model, *, by) -> None:
+    if isinstance(target, Persona):
+        persona_services.persona_unhide(persona=target, by=by)
+        target.refresh_from_db(fields=["is_hidden", "hidden_reason", "hidden_at", "hidden_by"])
+        return
     target.mark_restored()
 
 
@@ -109,6 +121,9 @@ def content_hide(*, target: models.Model, by, reason: str) -> None:
     """Hide from every public page and close the open reports about it; the owner sees the reason."""
     _require(by, MODERATE)
     reason = _clean_reason(reason, required_for="hide it")
+    limit = target._meta.get_field("hidden_reason").max_length  # a persona's is a CharField
+    if limit and len(reason) > limit:
+        raise ModerationRefused(f"Keep the reason under {limit} characters: the owner reads it.")
     with transaction.atomic():
         _set_hidden(target, by=by, reason=reason)
         reports = _resolve_reports(target=target, by=by, status=Report.Status.ACTIONED)

@@ -1,21 +1,16 @@
-from django import forms
-from django.contrib import admin, messages
-from django.contrib.admin.helpers import ActionForm
-from django.db.models import Count
-from django.utils.html import format_html
+"""Personas in the admin. Hide and restore are moderation's actions (moderation.admin), so they check the
+moderators' permission and leave an audit entry, shown on the persona's page with its reports."""
 
-from . import services
+from django.contrib import admin
+from django.db.models import Count
+
+from moderation.admin import ModerationActionsMixin, history_panel, preview_panel
+
 from .models import Persona
 
 
-class PersonaActionForm(ActionForm):
-    reason = forms.CharField(
-        required=False, max_length=300, label="Reason", help_text="Shown to the owner when hiding."
-    )
-
-
 @admin.register(Persona)
-class PersonaAdmin(admin.ModelAdmin):
+class PersonaAdmin(ModerationActionsMixin, admin.ModelAdmin):
     list_display = ("name", "owner", "visibility", "state", "use_count", "is_hidden", "created_at")
     list_filter = ("visibility", "state", "is_hidden", "created_at")
     search_fields = ("name", "description", "owner__username", "persona_id", "artist_clip_id")
@@ -40,9 +35,8 @@ class PersonaAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
         "player",
+        "moderation_history",
     )
-    action_form = PersonaActionForm
-    actions = ["hide_personas", "unhide_personas"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(use_count=Count("songs")).select_related("source_clip")
@@ -53,17 +47,8 @@ class PersonaAdmin(admin.ModelAdmin):
 
     @admin.display(description="Source clip")
     def player(self, persona: Persona):
-        if not persona.playable_url:
-            return "—"
-        return format_html('<audio controls preload="none" src="{}"></audio>', persona.playable_url)
+        return preview_panel(persona) if persona.pk else "—"
 
-    @admin.action(description="Hide selected personas from other creators")
-    def hide_personas(self, request, queryset):
-        reason = request.POST.get("reason", "").strip() or "Hidden by a moderator."
-        hidden = sum(services.persona_hide(persona=p, by=request.user, reason=reason) for p in queryset)
-        self.message_user(request, f"Hid {hidden} persona(s).", messages.SUCCESS)
-
-    @admin.action(description="Show selected personas again")
-    def unhide_personas(self, request, queryset):
-        shown = sum(services.persona_unhide(persona=p, by=request.user) for p in queryset)
-        self.message_user(request, f"Showed {shown} persona(s) again.", messages.SUCCESS)
+    @admin.display(description="Moderation history")
+    def moderation_history(self, persona: Persona):
+        return history_panel(persona) if persona.pk else "—"

@@ -135,8 +135,9 @@ def persona_delete(*, persona: Persona) -> None:
 
 
 def persona_hide(*, persona: Persona, by, reason: str) -> bool:
-    """A moderator takes a public persona out of everyone else's library; the owner still sees it, with
-    the reason. Kept as one function so that moderation can add its audit log here."""
+    """A moderator takes a public persona out of everyone else's library and picker; the owner still sees
+    it, with the reason. Call it through moderation.services.content_hide, which checks the permission
+    and writes the audit entry in the same transaction."""
     return bool(
         Persona.objects.filter(pk=persona.pk, is_hidden=False).update(
             is_hidden=True, hidden_reason=reason, hidden_at=timezone.now(), hidden_by=by

@@ -193,7 +193,7 @@ def test_admin_lists_personas_and_hides_one_with_a_reason(client, user):
     assert page.status_code == 200 and "Edgy" in page.content.decode()
     client.post(
         changelist,
-        {"action": "hide_personas", "_selected_action": [persona.pk], "reason": "Impersonates a real singer"},
+        {"action": "hide_selected", "_selected_action": [persona.pk], "reason": "Impersonates a real singer"},
     )
     persona.refresh_from_db()
     assert persona.is_hidden and persona.hidden_by == moderator
