@@ -167,17 +167,21 @@ def upload_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
-            song, created = tools.upload_create(
-                owner=request.user,
-                idempotency_key=form.cleaned_data["idempotency_key"],
-                audio=form.cleaned_data["audio"],
-                title=form.upload_title(),
-                duration=form.audio_duration,
-                extension=form.audio_extension,
-            )
-            if created:
-                messages.success(request, "Uploaded. Once the music service has it, you can extend it.")
-            return redirect(song)
+            try:
+                song, created = tools.upload_create(
+                    owner=request.user,
+                    idempotency_key=form.cleaned_data["idempotency_key"],
+                    audio=form.cleaned_data["audio"],
+                    title=form.upload_title(),
+                    duration=form.audio_duration,
+                    extension=form.audio_extension,
+                )
+            except tools.ToolRefused as refusal:
+                form.add_error(None, str(refusal))
+            else:
+                if created:
+                    messages.success(request, "Uploaded. Once the music service has it, you can extend it.")
+                return redirect(song)
     else:
         form = UploadForm()
     return render(request, "songs/upload_create.html", {"form": form})
@@ -198,11 +202,14 @@ def lyrics_draft_create(request: HttpRequest) -> HttpResponse:
     form = LyricsIdeaForm(request.POST)
     draft = None
     if form.is_valid():
-        draft, _ = tools.lyrics_draft_create(
-            owner=request.user,
-            idempotency_key=form.cleaned_data["lyrics_key"],
-            idea=form.cleaned_data["lyrics_idea"],
-        )
+        try:
+            draft, _ = tools.lyrics_draft_create(
+                owner=request.user,
+                idempotency_key=form.cleaned_data["lyrics_key"],
+                idea=form.cleaned_data["lyrics_idea"],
+            )
+        except tools.ToolRefused as refusal:
+            form.add_error("lyrics_idea", str(refusal))
     return render(
         request, "songs/lyrics_helper.html#lyrics_draft", {"draft": draft, "idea_form": form, "new_key": True}
     )

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from moderation.services import user_is_suspended
 from sunostudio.suno import errors as suno_errors
 from sunostudio.suno import types as suno_types
 from sunostudio.suno import versions
@@ -56,8 +57,21 @@ ASSET_NOT_SAVED = "The music service sent a {kind} we couldn't save. Press Retry
 LYRICS_TIMED_OUT = "The music service didn't write the lyrics in time. Try again."
 
 
+SUSPENDED = (
+    "Your account is suspended, so you can't make new music right now. You can still listen to your songs."
+)
+
+
 class ToolRefused(Exception):
-    """The action doesn't apply to this clip (not finished, not the end of an extension...)."""
+    """The action doesn't apply to this clip (not finished, not the end of an extension...), or the creator
+    may not make paid calls now (suspended by a moderator)."""
+
+
+def _refuse_if_suspended(owner) -> None:
+    """Every paid tool (extend, whole song, stems, upload, lyrics) is new music: the same rule as
+    song_create. WAV, video and timings only read what exists, so they stay open."""
+    if user_is_suspended(user=owner):
+        raise ToolRefused(SUSPENDED)
 
 
 # --- Per-clip assets: WAV, video, word timings -----------------------------------------------------
@@ -194,6 +208,7 @@ def _asset_store(asset: ClipAsset, media_file: suno_types.MediaFile) -> None:
 
 
 def _tool_song_create(*, owner, idempotency_key: UUID, takes: int, **fields) -> tuple[Song, bool]:
+    _refuse_if_suspended(owner)
     with transaction.atomic():
         song, created = Song.objects.get_or_create(
             owner=owner, idempotency_key=idempotency_key, defaults=fields
@@ -296,6 +311,7 @@ def upload_create(
     *, owner, idempotency_key: UUID, audio: UploadedFile, title: str, duration: float, extension: str
 ) -> tuple[Song, bool]:
     """Our copy of the file is the take's audio from the start; the job hands the upstream a signed link."""
+    _refuse_if_suspended(owner)
     with transaction.atomic():
         song, created = Song.objects.get_or_create(
             owner=owner,
@@ -376,6 +392,7 @@ def clip_chain(clip: Clip) -> list[Clip]:
 
 
 def lyrics_draft_create(*, owner, idempotency_key: UUID, idea: str) -> tuple[LyricsDraft, bool]:
+    _refuse_if_suspended(owner)
     with transaction.atomic():
         draft, created = LyricsDraft.objects.get_or_create(
             owner=owner, idempotency_key=idempotency_key, defaults={"idea": idea}

@@ -209,3 +209,22 @@ def test_stems_with_an_unknown_mode_change_nothing(client, user, clip):
     response = client.post(reverse("songs:clip_stems", args=[clip.pk, "five"]), {"idempotency_key": "x"})
     assert response.status_code == 302
     assert not Song.objects.filter(parent_clip=clip).exists()
+
+
+def test_a_suspended_creator_cannot_start_paid_tools(
+    client, user, suno, clip, django_capture_on_commit_callbacks
+):
+    from moderation.models import Suspension
+
+    Suspension.objects.create(user=user, reason="spam")
+    client.force_login(user)
+    response = post_extend(client, clip, django_capture_on_commit_callbacks, title="Keep Me")
+    assert response.status_code == 200 and "suspended" in response.content.decode()
+    assert 'value="Keep Me"' in response.content.decode()
+    with pytest.raises(tools.ToolRefused):
+        tools.clip_stems(owner=user, clip=clip, full=True, idempotency_key=uuid.uuid4())
+    lyrics = client.post(
+        reverse("songs:lyrics_draft_create"), {"lyrics_idea": "x", "lyrics_key": str(uuid.uuid4())}
+    )
+    assert "suspended" in lyrics.content.decode()
+    assert Song.objects.count() == 1 and suno.calls("submit_lyrics") == 0
