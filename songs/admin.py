@@ -241,3 +241,6 @@ class ClipAdmin(ModerationActionsMixin, admin.ModelAdmin):
     @admin.display(description="Moderation history")
     def moderation_history(self, clip: Clip):
         return history_panel(clip) if clip.pk else "—"
+
+
+from . import tool_admin  # noqa: E402, F401  (the clip tools register their own lists)
