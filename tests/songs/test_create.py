@@ -10,6 +10,22 @@ from tests.songs.builders import song_form_data
 pytestmark = pytest.mark.django_db
 
 
+def _create(user, capture, **recipe):
+    with capture(execute=True):
+        song, _ = services.song_create(
+            owner=user,
+            idempotency_key=song_form_data()["idempotency_key"],
+            kind="custom",
+            title="t",
+            lyrics="la",
+            tags="pop",
+            model_version="chirp-auk",
+            **recipe,
+        )
+    song.refresh_from_db()
+    return song
+
+
 def test_submit_saves_song_and_redirects_without_calling_upstream(client, user, suno):
     client.force_login(user)
     response = client.post(reverse("songs:song_create"), song_form_data())
@@ -73,16 +89,7 @@ def test_upstream_refusal_fails_the_song_with_a_clear_message(
     user, suno, django_capture_on_commit_callbacks, fault, expected
 ):
     suno.faults.add(fault)
-    with django_capture_on_commit_callbacks(execute=True):
-        song, _ = services.song_create(
-            owner=user,
-            idempotency_key=song_form_data()["idempotency_key"],
-            kind="custom",
-            title="t",
-            lyrics="la",
-            tags="pop",
-            model_version="chirp-auk",
-        )
+    song = _create(user, django_capture_on_commit_callbacks)
     song.refresh_from_db()
     assert song.state == Song.State.FAILED
     assert expected in song.error_message
@@ -92,16 +99,7 @@ def test_upstream_refusal_fails_the_song_with_a_clear_message(
 
 def test_rate_limited_submit_is_retried_later_not_failed(user, suno, django_capture_on_commit_callbacks):
     suno.faults.add("rate_limited", endpoint="submit_music", retry_after=7)
-    with django_capture_on_commit_callbacks(execute=True):
-        song, _ = services.song_create(
-            owner=user,
-            idempotency_key=song_form_data()["idempotency_key"],
-            kind="custom",
-            title="t",
-            lyrics="la",
-            tags="pop",
-            model_version="chirp-auk",
-        )
+    song = _create(user, django_capture_on_commit_callbacks)
     song.refresh_from_db()
     assert song.state == Song.State.QUEUED
     assert "busy" in song.error_message
@@ -113,16 +111,7 @@ def test_rate_limited_submit_is_retried_later_not_failed(user, suno, django_capt
 
 def test_read_timeout_on_submit_is_never_resent(user, suno, django_capture_on_commit_callbacks):
     suno.faults.add("timeout", endpoint="submit_music", times=1)
-    with django_capture_on_commit_callbacks(execute=True):
-        song, _ = services.song_create(
-            owner=user,
-            idempotency_key=song_form_data()["idempotency_key"],
-            kind="custom",
-            title="t",
-            lyrics="la",
-            tags="pop",
-            model_version="chirp-auk",
-        )
+    song = _create(user, django_capture_on_commit_callbacks)
     services.songs_sweep()
     song.refresh_from_db()
     assert suno.calls("submit_music") == 1
@@ -132,16 +121,7 @@ def test_read_timeout_on_submit_is_never_resent(user, suno, django_capture_on_co
 
 def test_retry_after_failure_sends_once_more(client, user, suno, django_capture_on_commit_callbacks):
     suno.faults.add("insufficient_balance", times=1)
-    with django_capture_on_commit_callbacks(execute=True):
-        song, _ = services.song_create(
-            owner=user,
-            idempotency_key=song_form_data()["idempotency_key"],
-            kind="custom",
-            title="t",
-            lyrics="la",
-            tags="pop",
-            model_version="chirp-auk",
-        )
+    song = _create(user, django_capture_on_commit_callbacks)
     client.force_login(user)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("songs:song_retry", args=[song.pk]))
@@ -164,21 +144,6 @@ def test_description_mode_sends_the_description(user, suno, django_capture_on_co
     assert endpoint == "submit_music"
     assert body["gpt_description_prompt"] == "a lullaby for a robot"
     assert body["mv"] == "chirp-auk"
-
-
-def _create(user, capture):
-    with capture(execute=True):
-        song, _ = services.song_create(
-            owner=user,
-            idempotency_key=song_form_data()["idempotency_key"],
-            kind="custom",
-            title="t",
-            lyrics="la",
-            tags="pop",
-            model_version="chirp-auk",
-        )
-    song.refresh_from_db()
-    return song
 
 
 def test_no_available_channel_is_retried_with_backoff(user, suno, django_capture_on_commit_callbacks):
