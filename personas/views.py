@@ -110,4 +110,5 @@ def persona_media(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     field_file = {"audio": clip.audio_file, "image": clip.image_file}.get(kind) if clip else None
     if not field_file:
         raise Http404("Not archived")
-    return ranged_file_response(request, field_file)
+    # no-cache: others' browsers ask again each time, so hiding the persona takes effect at once
+    return ranged_file_response(request, field_file, cache_control="no-cache")

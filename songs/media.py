@@ -45,7 +45,11 @@ def _read_slice(file, start: int, length: int):
 
 
 def ranged_file_response(
-    request: HttpRequest, field_file, *, download_name: str | None = None
+    request: HttpRequest,
+    field_file,
+    *,
+    download_name: str | None = None,
+    cache_control: str = "private, max-age=3600",
 ) -> HttpResponse:
     size = field_file.size
     content_type = mimetypes.guess_type(field_file.name)[0] or "application/octet-stream"
@@ -66,7 +70,7 @@ def ranged_file_response(
         response = FileResponse(field_file.open("rb"), content_type=content_type)
         response["Content-Length"] = str(size)
     response["Accept-Ranges"] = "bytes"
-    response["Cache-Control"] = "private, max-age=3600"
+    response["Cache-Control"] = cache_control
     if download_name:
         extension = field_file.name.rsplit(".", 1)[-1]
         filename = f"{download_name}.{extension}"

@@ -183,7 +183,8 @@ def clip_share_media(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     field_file = {"audio": clip.audio_file, "image": clip.image_file}.get(kind)
     if not field_file:
         raise Http404("Not archived yet")
-    return ranged_file_response(request, field_file)
+    # no-cache: a listener's browser asks again every time, so a hidden song stops playing at once
+    return ranged_file_response(request, field_file, cache_control="no-cache")
 
 
 @login_not_required

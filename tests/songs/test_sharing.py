@@ -201,3 +201,11 @@ def test_hidden_song_leaves_every_public_page_and_its_owner_sees_why(client, use
     assert 'data-status="hidden"' in client.get(reverse("songs:library")).content.decode()
     response = client.post(reverse("songs:song_publish", args=[song.pk]), follow=True)
     assert "hid this song" in response.content.decode()
+
+
+def test_public_media_is_revalidated_so_a_hide_stops_playback_at_once(client, user):
+    song = make_public_song(owner=user, title="Harbour Lights")
+    clip = song.clips.order_by("take").first()
+    response = client.get(reverse("public:clip_media", args=[clip.pk, "audio"]))
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-cache"
