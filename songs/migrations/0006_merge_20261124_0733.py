@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('songs', '0005_clip_tools'),
-        ('songs', '0005_merge_0003_song_persona_0004_song_sharing'),
+        ("songs", "0005_clip_tools"),
+        ("songs", "0005_merge_0003_song_persona_0004_song_sharing"),
     ]
 
-    operations = [
-    ]
+    operations = []
