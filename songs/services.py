@@ -280,29 +280,53 @@ def clips_poll_due(*, now: datetime | None = None) -> PollReport:
     # Few, short retries inside a tick: one slow answer must not hold up every other clip's poll. A clip
     # whose batch failed is simply polled again later (after Retry-After when the upstream gave one).
     with get_client(max_attempts=2, backoff_max=5) as client:
-        for task_ids in _chunks(sorted(by_task), cap):
-            report.requests += 1
-            try:
-                tasks = client.fetch_tasks(task_ids)
-            except suno_errors.SunoError as error:
-                _poll_failed([c for t in task_ids for c in by_task[t]], error, now)
-                continue
-            found = {task.task_id: task for task in tasks}
-            for task_id in task_ids:
-                _apply_task(by_task[task_id], found.get(task_id), now)
+        _poll_tasks(client, by_task, now, report)
         for chunk in _chunks([c.upstream_id for c in by_feed], cap):
             report.requests += 1
             chunk_clips = [c for c in by_feed if c.upstream_id in set(chunk)]
             try:
                 upstream_clips = client.feed(chunk)
             except suno_errors.SunoError as error:
-                _poll_failed(chunk_clips, error, now)
+                if isinstance(error, suno_errors.BadRequest) and error.status_code == 404:
+                    _poll_by_batch_id(client, chunk_clips, now, report)
+                else:
+                    _poll_failed(chunk_clips, error, now)
                 continue
             found_clips = {u.id: u for u in upstream_clips}
             with transaction.atomic():
                 for clip in chunk_clips:
                     _apply_clip(clip, found_clips.get(clip.upstream_id), now)
     return report
+
+
+def _poll_tasks(client, by_task: dict[str, list[Clip]], now: datetime, report: PollReport) -> None:
+    for task_ids in _chunks(sorted(by_task), settings.SUNO_BATCH_CAP):
+        report.requests += 1
+        try:
+            tasks = client.fetch_tasks(task_ids)
+        except suno_errors.SunoError as error:
+            _poll_failed([c for t in task_ids for c in by_task[t]], error, now)
+            continue
+        found = {task.task_id: task for task in tasks}
+        for task_id in task_ids:
+            _apply_task(by_task[task_id], found.get(task_id), now)
+
+
+def _poll_by_batch_id(client, clips: list[Clip], now: datetime, report: PollReport) -> None:
+    """A gateway without /suno/feed: track the native batch id as a task instead (suno-api.md §5.15).
+
+    The song keeps the batch id as its task id from now on, so later ticks go straight to /suno/fetch.
+    """
+    by_batch: dict[str, list[Clip]] = defaultdict(list)
+    for clip in clips:
+        by_batch[clip.song.upstream_batch_id].append(clip)
+    untrackable = by_batch.pop("", [])
+    for clip in untrackable:
+        clip.mark_failed("The music service can't report on this take, so we can't follow it.", now=now)
+    Song.objects.filter(upstream_batch_id__in=list(by_batch), upstream_task_id="").update(
+        upstream_task_id=F("upstream_batch_id")
+    )
+    _poll_tasks(client, by_batch, now, report)
 
 
 def _poll_failed(clips: list[Clip], error: suno_errors.SunoError, now: datetime) -> None:
