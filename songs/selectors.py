@@ -10,8 +10,10 @@ LIBRARY_PAGE_SIZE = 10
 
 def library_page(*, user, page_number: str | int | None) -> Page:
     """A page of the creator's songs with their clips: the same few queries whatever the page holds."""
-    songs = Song.objects.owned_by(user).prefetch_related(
-        Prefetch("clips", queryset=Clip.objects.order_by("take"))
+    songs = (
+        Song.objects.owned_by(user)
+        .select_related("parent_clip__song")  # "Extension of …": tool songs name their source
+        .prefetch_related(Prefetch("clips", queryset=Clip.objects.order_by("take")))
     )
     return Paginator(songs, LIBRARY_PAGE_SIZE).get_page(page_number)
 

@@ -32,7 +32,8 @@ def library(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def song_row(request: HttpRequest, pk: int) -> HttpResponse:
-    song = get_object_or_404(Song.objects.owned_by(request.user).prefetch_related("clips"), pk=pk)
+    songs = Song.objects.owned_by(request.user).select_related("parent_clip__song").prefetch_related("clips")
+    song = get_object_or_404(songs, pk=pk)
     return render(request, "songs/song_list.html#song_row", {"song": song})
 
 

@@ -174,3 +174,17 @@ def test_make_another_from_a_recipe_prefills_the_form(client, user):
     client.force_login(user)
     body = client.get(reverse("songs:song_create") + f"?from={song.pk}").content.decode()
     assert 'value="Harbour Lights"' in body and 'value="sea shanty"' in body
+
+
+@pytest.mark.parametrize("extensions", [1, 8])
+def test_library_names_the_source_of_tool_songs_in_constant_queries(
+    client, user, django_assert_num_queries, extensions
+):
+    source = make_song(owner=user, title="Harbour Lights", status=Clip.Status.COMPLETE)
+    for _ in range(extensions):
+        make_song(owner=user, title="Harbour Lights", kind="extend", parent_clip=source.clips.first())
+    client.force_login(user)
+    with django_assert_num_queries(5):
+        body = client.get(reverse("songs:library")).content.decode()
+    assert body.count("Extension of") == extensions
+    assert f'href="{source.get_absolute_url()}">Harbour Lights</a>, take 1' in body
