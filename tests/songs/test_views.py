@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -188,3 +190,11 @@ def test_library_names_the_source_of_tool_songs_in_constant_queries(
         body = client.get(reverse("songs:library")).content.decode()
     assert body.count("Extension of") == extensions
     assert f'href="{source.get_absolute_url()}">Harbour Lights</a>, take 1' in body
+
+
+def test_a_song_made_a_moment_ago_says_now(client, user):
+    make_song(owner=user)
+    client.force_login(user)
+    body = client.get(reverse("songs:library")).content.decode()
+    assert "0 minutes" not in body
+    assert re.search(r"· (now|\d+\xa0seconds? ago|a second ago)</p>", body), body
