@@ -81,6 +81,9 @@ def poll_clips(loop_seconds: float | None = None, sleep=time.sleep) -> None:
 
 
 def sweep() -> None:
-    """The one-minute safety net: resume polling and pick up lost submissions and archives."""
-    services.songs_sweep()
+    """The one-minute safety net: resume polling and pick up lost submissions and archives.
+
+    Every tick of the poll loop sweeps first, so starting the loop is all it takes; when another loop
+    holds the lease, that loop is already sweeping.
+    """
     poll_clips()
