@@ -22,9 +22,9 @@ from django.utils import timezone  # noqa: E402
 
 from songs import services  # noqa: E402
 from songs.models import Clip, Song  # noqa: E402
-from sunostudio.suno.simulator.app import Simulator  # noqa: E402
-from sunostudio.suno.simulator.clock import ManualClock  # noqa: E402
-from sunostudio.suno.simulator.transport import SimulatorTransport  # noqa: E402
+from suno.simulator.app import Simulator  # noqa: E402
+from suno.simulator.clock import ManualClock  # noqa: E402
+from suno.simulator.transport import SimulatorTransport  # noqa: E402
 from sunostudio.upstream import use_transport  # noqa: E402
 
 

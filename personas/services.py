@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from songs.models import Clip
 from songs.services import SUBMITTING_STUCK_AFTER, UNCONFIRMED_SUBMIT, enqueue
-from sunostudio.suno import errors as suno_errors
+from suno import errors as suno_errors
 from sunostudio.upstream import get_client
 
 from .models import Persona

@@ -7,7 +7,7 @@ from django import forms
 from django.conf import settings
 
 from personas.models import Persona
-from sunostudio.suno import versions
+from suno import versions
 
 from .models import Song
 

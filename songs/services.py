@@ -21,8 +21,8 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from moderation.models import Suspension
-from sunostudio.suno import errors as suno_errors
-from sunostudio.suno import types as suno_types
+from suno import errors as suno_errors
+from suno import types as suno_types
 from sunostudio.upstream import get_client
 
 from .models import Clip, ClipPlay, Song

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sunostudio.suno.types import Timing
+from suno.types import Timing
 
 _TAG = re.compile(r"\[[^\]]*\]")
 

@@ -9,7 +9,7 @@ import mutagen
 from django import forms
 from django.conf import settings
 
-from sunostudio.suno import versions
+from suno import versions
 
 from .models import Clip, Song
 

@@ -22,10 +22,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from moderation.services import user_is_suspended
-from sunostudio.suno import errors as suno_errors
-from sunostudio.suno import types as suno_types
-from sunostudio.suno import versions
-from sunostudio.suno.client import SunoClient
+from suno import errors as suno_errors
+from suno import types as suno_types
+from suno import versions
+from suno.client import SunoClient
 from sunostudio.upstream import get_client
 
 from . import archive

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 import httpx
 from django.conf import settings
 
-from sunostudio.suno.client import SunoClient, Timeouts
+from suno.client import SunoClient, Timeouts
 
 _transport_override: httpx.BaseTransport | None = None
 _sleep_override: Callable[[float], None] | None = None

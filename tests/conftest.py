@@ -8,9 +8,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django_q.conf import Conf
 
-from sunostudio.suno.simulator.app import Simulator
-from sunostudio.suno.simulator.clock import ManualClock
-from sunostudio.suno.simulator.transport import SimulatorTransport
+from suno.simulator.app import Simulator
+from suno.simulator.clock import ManualClock
+from suno.simulator.transport import SimulatorTransport
 from sunostudio.upstream import use_transport
 
 

@@ -11,8 +11,8 @@ from personas.models import Persona
 from songs import services
 from songs.forms import PERSONA_MODELS_HELP
 from songs.models import Song
-from sunostudio.suno import versions
-from sunostudio.suno.types import parse_clip
+from suno import versions
+from suno.types import parse_clip
 from tests.personas.builders import LYRICS, make_persona, ready_persona
 from tests.songs.builders import song_form_data
 

@@ -7,7 +7,7 @@ import pytest
 
 from songs import archive, services
 from songs.models import Clip
-from sunostudio.suno.simulator import media
+from suno.simulator import media
 from sunostudio.upstream import use_transport
 from tests.songs.builders import make_song
 

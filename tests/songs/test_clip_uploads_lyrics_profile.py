@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from songs import tool_forms, tools
 from songs.models import Clip, LyricsDraft, Song
-from sunostudio.suno.simulator import media
+from suno.simulator import media
 from tests.songs.tool_helpers import finish_song, tick_tools
 
 pytestmark = pytest.mark.django_db

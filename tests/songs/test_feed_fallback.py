@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from songs import services
 from songs.models import Song
-from sunostudio.suno.simulator.transport import SimulatorTransport
+from suno.simulator.transport import SimulatorTransport
 from sunostudio.upstream import use_transport
 from tests.personas.builders import LYRICS, ready_persona
 from tests.songs.builders import song_form_data

@@ -1,7 +1,7 @@
 import pytest
 
 from songs.forms import SongForm
-from sunostudio.suno import versions
+from suno import versions
 from tests.songs.builders import song_form_data
 
 

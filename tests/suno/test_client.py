@@ -14,9 +14,9 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from sunostudio.suno import versions
-from sunostudio.suno.client import FETCH_BATCH_MAX, SunoClient, Timeouts, parse_retry_after
-from sunostudio.suno.errors import (
+from suno import versions
+from suno.client import FETCH_BATCH_MAX, SunoClient, Timeouts, parse_retry_after
+from suno.errors import (
     AuthError,
     BadRequest,
     InsufficientCredits,
@@ -791,7 +791,7 @@ def test_error_mapping(make_client, step, error_class):
 
 
 def test_error_carries_message_code_status_and_request_id(make_client, caplog):
-    caplog.set_level(logging.DEBUG, logger="sunostudio.suno")
+    caplog.set_level(logging.DEBUG, logger="suno")
     client, _ = make_client(
         gateway_error(400, "prompt too long (request id: 20250101123456789abc)", code="invalid_request")
     )
@@ -805,9 +805,7 @@ def test_error_carries_message_code_status_and_request_id(make_client, caplog):
     )
     assert "prompt too long" in error.message
     assert "prompt too long" in error.user_message
-    assert any(
-        "20250101123456789abc" in r.getMessage() for r in caplog.records if r.name == "sunostudio.suno"
-    )
+    assert any("20250101123456789abc" in r.getMessage() for r in caplog.records if r.name == "suno")
 
 
 def test_request_id_from_header(make_client):

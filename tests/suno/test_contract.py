@@ -9,9 +9,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from sunostudio.suno import versions
-from sunostudio.suno.client import SunoClient
-from sunostudio.suno.errors import (
+from suno import versions
+from suno.client import SunoClient
+from suno.errors import (
     AuthError,
     BadRequest,
     InsufficientCredits,
@@ -20,10 +20,10 @@ from sunostudio.suno.errors import (
     TaskNotFound,
     UpstreamUnavailable,
 )
-from sunostudio.suno.simulator.app import Simulator
-from sunostudio.suno.simulator.clock import ManualClock
-from sunostudio.suno.simulator.transport import SimulatorTransport
-from sunostudio.suno.types import Clip, Submission
+from suno.simulator.app import Simulator
+from suno.simulator.clock import ManualClock
+from suno.simulator.transport import SimulatorTransport
+from suno.types import Clip, Submission
 
 BASE_URL = "http://suno-sim.test"
 API_KEY = "test-key"

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from sunostudio.suno.simulator import media
+from suno.simulator import media
 
 LYRICS = (
     "[Verse]\nWinter winds are calling me home\nThrough the snow I wander alone\n"
@@ -83,7 +83,7 @@ def test_different_seed_gives_different_audio():
 def test_mp3_is_identical_across_processes():
     # str hashes are salted per process, so a seed that leaked into hash() would show up here.
     script = (
-        "import hashlib; from sunostudio.suno.simulator import media;"
+        "import hashlib; from suno.simulator import media;"
         f"c = media.render_clip('seed-1', tags='pop, upbeat', lyrics={LYRICS!r}, duration={DURATION});"
         "print(hashlib.sha256(media.encode_mp3(c.samples)).hexdigest())"
     )

@@ -9,12 +9,12 @@ import uuid
 import httpx
 import pytest
 
-from sunostudio.suno import versions
-from sunostudio.suno.simulator import media
-from sunostudio.suno.simulator.app import FAULTS, PAID_ENDPOINTS, Simulator, write_lyrics
-from sunostudio.suno.simulator.clock import ManualClock
-from sunostudio.suno.simulator.transport import SimulatorTransport
-from sunostudio.suno.simulator.walk import SEED_BATCH_KEYS, SEED_BODY, SEED_CLIP_KEYS, SEED_METADATA_KEYS
+from suno import versions
+from suno.simulator import media
+from suno.simulator.app import FAULTS, PAID_ENDPOINTS, Simulator, write_lyrics
+from suno.simulator.clock import ManualClock
+from suno.simulator.transport import SimulatorTransport
+from suno.simulator.walk import SEED_BATCH_KEYS, SEED_BODY, SEED_CLIP_KEYS, SEED_METADATA_KEYS
 
 LYRICS = "[Verse]\nWinter winds are calling home\n[Chorus]\nSing it loud and sing it slow"
 MUSIC = {"mv": "chirp-auk", "prompt": LYRICS, "tags": "indie folk", "title": "Winter"}

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from sunostudio.suno.simulator.app import Simulator
-from sunostudio.suno.simulator.server import serve_in_thread
-from sunostudio.suno.simulator.walk import Walk, main
+from suno.simulator.app import Simulator
+from suno.simulator.server import serve_in_thread
+from suno.simulator.walk import Walk, main
 
 FAST = {
     "streaming_after": 0.2,

@@ -7,8 +7,8 @@ import signal
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from sunostudio.suno.simulator.app import Simulator
-from sunostudio.suno.simulator.server import make_server
+from suno.simulator.app import Simulator
+from suno.simulator.server import make_server
 
 
 class Command(BaseCommand):

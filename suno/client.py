@@ -51,7 +51,7 @@ from .types import (
 )
 from .versions import ModelVersion
 
-logger = logging.getLogger("sunostudio.suno")
+logger = logging.getLogger("suno")
 _T = TypeVar("_T")
 
 # No batch cap is documented; the contract recommends at most 20 ids per POST /suno/fetch (§5.14).
