@@ -1,4 +1,4 @@
 """The upstream contract (ElkAPI's Suno endpoints): client, typed results, errors and a simulator.
 
-Knows nothing about our models. See ../shared/docs/suno-api.md for the contract.
+Knows nothing about our models. See docs/upstream.md for the contract.
 """

@@ -1,4 +1,4 @@
-"""SunoClient: one method per endpoint of ElkAPI's Suno API (shared/docs/suno-api.md).
+"""SunoClient: one method per endpoint of ElkAPI's Suno API (docs/upstream.md).
 
 Every POST that creates something upstream is paid, so a paid call is sent again only when the request
 provably never reached the upstream (a connect error or a pool timeout) or was refused with 429. A read

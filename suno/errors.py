@@ -76,7 +76,7 @@ class TaskNotFound(BadRequest):
 
 
 class MalformedResponse(SunoError):
-    """A 2xx whose body is not the JSON shape suno-api.md describes."""
+    """A 2xx whose body is not the JSON shape docs/upstream.md describes."""
 
     user_message = "The music service sent an answer we couldn't read. We'll try again shortly."
     retryable = True

@@ -1,6 +1,6 @@
 """Typed upstream results plus parse functions that tolerate extra and missing fields.
 
-Where suno-api.md lists variants of a shape (flattened clips, lyrics as object or array, E-task vs
+Where docs/upstream.md lists variants of a shape (flattened clips, lyrics as object or array, E-task vs
 E-native), each parse function accepts them all. Parsers raise `MalformedResponse` only when the
 fields we rely on are absent.
 """
@@ -71,7 +71,7 @@ class Clip:
 
     @property
     def is_complete(self) -> bool:
-        """suno-api.md §4 done rule: complete AND a non-empty audio_url."""
+        """docs/upstream.md §4 done rule: complete AND a non-empty audio_url."""
         return self.status == "complete" and bool(self.audio_url)
 
     @property
@@ -143,7 +143,7 @@ class Lyrics:
 
 
 def parse_lyrics(value: Any) -> Lyrics | None:
-    """Lyrics come as an object on some gateways and as a one-item array on others (suno-api.md §4)."""
+    """Lyrics come as an object on some gateways and as a one-item array on others (docs/upstream.md §4)."""
     if isinstance(value, list):
         value = value[0] if value else None
     if not isinstance(value, dict):
@@ -257,7 +257,7 @@ class Persona:
 
 def parse_persona(item: Any) -> Persona:
     if isinstance(item, dict) and isinstance(item.get("data"), dict) and "code" in item:
-        item = item["data"]  # tolerated E-task wrapping (suno-api.md §5.9)
+        item = item["data"]  # tolerated E-task wrapping (docs/upstream.md §5.9)
     if not isinstance(item, dict) or not _str(item.get("id")):
         raise MalformedResponse("persona without an id")
     clip = None
@@ -330,7 +330,7 @@ class MediaFile:
 
 
 def find_media_url(body: Any, keys: tuple[str, ...]) -> str:
-    """The first string URL under `keys`, at the top level or inside `data` (suno-api.md §5.11, §5.12)."""
+    """The first string URL under `keys`, at the top level or in `data` (docs/upstream.md §5.11, §5.12)."""
     if isinstance(body, str):
         return body if body.startswith("http") else ""
     if not isinstance(body, dict):

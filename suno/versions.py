@@ -1,4 +1,4 @@
-"""The model versions ("Set suno version" is a doc page, not an endpoint: suno-api.md §2).
+"""The model versions ("Set suno version" is a doc page, not an endpoint: docs/upstream.md §2).
 
 The `mv` field picks the version per request. Limits are in characters.
 """
@@ -30,7 +30,7 @@ class ModelVersion:
 
 
 # fmt: off
-MODEL_VERSIONS: tuple[ModelVersion, ...] = (  # one row per version, like the table in suno-api.md §2
+MODEL_VERSIONS: tuple[ModelVersion, ...] = (  # one row per version, like the table in docs/upstream.md §2
     ModelVersion("chirp-v3-0", "v3.0", 3000, 200, 1000, 3000, "2 min", False, aliases=("chirp-v3.0",), deprecated=True),
     ModelVersion("chirp-v3-5", "v3.5", 3000, 200, 1000, 3000, "2 min", False, aliases=("chirp-v3.5",), deprecated=True),
     ModelVersion("chirp-v3-5-tau", "v3.5 persona", 3000, 200, 1000, 3000, "2 min", True, generate=False, extend=False),
@@ -52,7 +52,7 @@ for _version in MODEL_VERSIONS:
 
 # The seed page names exactly these for task=artist_consistency (VERIFIED).
 PERSONA_MODELS = tuple(v.mv for v in MODEL_VERSIONS if v.persona)
-STEM_MODEL = "chirp-auk"  # stems: "仅限chirp_auk" (suno-api.md §5.7)
+STEM_MODEL = "chirp-auk"  # stems: "仅限chirp_auk" (docs/upstream.md §5.7)
 
 
 def get_version(mv: str) -> ModelVersion | None:

@@ -1,4 +1,4 @@
-"""A faithful local fake of the ElkAPI Suno gateway (suno-api.md §8).
+"""A faithful local fake of the ElkAPI Suno gateway (docs/upstream.md §8).
 
 `Simulator.handle()` answers one HTTP request. The transport (tests) and the threaded server (browser,
 worker, walk) both call it, so there is one implementation of the contract. Every status is computed

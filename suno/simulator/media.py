@@ -839,7 +839,7 @@ def decode_duration(data: bytes) -> float:
 
 
 def aligned_words(rendered: RenderedClip, lyrics: str) -> list[dict]:
-    """Suno's `aligned_words` (suno-api.md §5.13) for the lyric words, timed by where they are sung."""
+    """Suno's `aligned_words` (docs/upstream.md §5.13) for the lyric words, timed by where they are sung."""
     result = []
     for lyric_word, (_, start, end) in zip(_parse_lyrics(lyrics), rendered.words, strict=False):
         digest = hashlib.sha256(f"{lyric_word.display}\x00{start}".encode()).digest()

@@ -1,6 +1,6 @@
 """The JSON the simulator answers with: clips, tasks, native batches, lyrics and personas.
 
-Key order and values follow the seed page's clips (§3, §4); where suno-api.md lists variants of a shape,
+Key order and values follow the seed page's clips (§3, §4); where docs/upstream.md lists variants of a shape,
 `VARIANTS` switches between them.
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from .state import ClipState, Lifecycle, LyricsState, PersonaState, TaskState
 
-# Switches for the shapes suno-api.md lists as variants; the first value of each is the default.
+# Switches for the shapes docs/upstream.md lists as variants; the first value of each is the default.
 VARIANTS: dict[str, tuple[str, ...]] = {
     "task_id_format": ("task", "uuid"),  # §1: task ids are opaque; `task_…` catches UUID assumptions
     "stems_response": ("native", "task"),  # §5.7: docs show E-native, new-api core would give E-task

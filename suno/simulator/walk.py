@@ -1,7 +1,7 @@
 """Walk the whole upstream contract over plain HTTP: `python -m suno.simulator.walk --base URL`.
 
 It uses only urllib, never our SunoClient, so it checks the simulator (or any gateway that speaks the
-same contract) on its own terms: the shapes of suno-api.md and the seed page. One line per step; the
+same contract) on its own terms: the shapes of docs/upstream.md and the seed page. One line per step; the
 exit status is non-zero on the first mismatch.
 """
 
