@@ -20,7 +20,7 @@ from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from songs import services  # noqa: E402
+from songs import polling, services  # noqa: E402
 from songs.models import Clip, Song  # noqa: E402
 from suno.simulator.app import Simulator  # noqa: E402
 from suno.simulator.clock import ManualClock  # noqa: E402
@@ -62,7 +62,7 @@ def main() -> None:
             now = in_flight_clips(owner, count)
             assert Clip.objects.in_flight().count() == count
             before = simulator.calls("fetch_batch") + simulator.calls("fetch") + simulator.calls("feed")
-            report = services.clips_poll_due(now=now + timedelta(seconds=5))
+            report = polling.clips_poll_due(now=now + timedelta(seconds=5))
             sent = (
                 simulator.calls("fetch_batch") + simulator.calls("fetch") + simulator.calls("feed") - before
             )

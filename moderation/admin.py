@@ -1,5 +1,5 @@
 """The moderators' admin: the review queue, the audit log, suspensions, and a mixin that gives the
-content admins (songs, clips, personas) the same hide/restore/suspend actions and history panel.
+content admins (each app registers its own) the same hide/restore/suspend actions and history panel.
 
 Every action calls a service, which checks the permission again and writes the audit row."""
 
@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
-from personas.models import Persona
+from sunostudio.errors import Refused
 
 from . import services
 from .forms import ModerationActionForm
@@ -39,45 +39,15 @@ def history_panel(target: models.Model) -> str:
     return render_to_string("admin/moderation/history_panel.html", context)
 
 
-def preview_panel(target: models.Model | None) -> str:
-    """The reported object as a moderator needs to judge it: cover, players and lyrics."""
+def preview_panel(target: models.Model | None, *, admin_site: admin.AdminSite = admin.site) -> str:
+    """The reported object as a moderator needs to judge it (cover, players, lyrics). The content's own
+    ModelAdmin renders it (`moderation_preview`), so moderation knows nothing of songs or personas."""
     if target is None:
         return "The object no longer exists."
-    if isinstance(target, Persona):
-        return persona_preview_panel(target)
-    song = getattr(target, "song", None) if not hasattr(target, "lyrics") else target
-    clips = [target] if hasattr(target, "take") else list(song.clips.all()) if song is not None else []
-    context = {"target": target, "song": song, "clips": clips, "media": media_urls(clips)}
-    return render_to_string("admin/moderation/preview_panel.html", context)
-
-
-def persona_preview_panel(persona: Persona) -> str:
-    """Name, description, cover and the source take's player. The take's media comes through the admin
-    (the persona's own media URL hides a hidden persona from everyone but its owner); the upstream's
-    URLs stand in once the take is gone."""
-    clip = persona.source_clip
-    if clip is not None:
-        row = media_urls([clip])[0]
-        row["image"] = row["image"] or persona.image_url
-        row["audio"] = row["audio"] or persona.audio_url
-    else:
-        row = {"clip": None, "image": persona.image_url, "audio": persona.audio_url}
-    context = {"persona": persona, "row": row}
-    return render_to_string("admin/moderation/persona_preview_panel.html", context)
-
-
-def media_urls(clips: Iterable) -> list[dict]:
-    """Moderators aren't owners: media comes through the admin's own view, never the owner-only URL."""
-    rows = []
-    for clip in clips:
-        audio = (
-            reverse("admin:songs_clip_media", args=[clip.pk, "audio"]) if clip.audio_file else clip.audio_url
-        )
-        image = (
-            reverse("admin:songs_clip_media", args=[clip.pk, "image"]) if clip.image_file else clip.image_url
-        )
-        rows.append({"clip": clip, "audio": audio, "image": image})
-    return rows
+    model_admin = admin_site._registry.get(type(target))
+    if model_admin is None or not hasattr(model_admin, "moderation_preview"):
+        return admin_link(target)
+    return model_admin.moderation_preview(target)
 
 
 class ModerationActionsMixin:
@@ -95,12 +65,16 @@ class ModerationActionsMixin:
     def moderation_targets(self, queryset) -> Iterable[models.Model]:
         return queryset
 
+    def moderation_preview(self, target: models.Model) -> str:
+        """What the report queue shows of one object; content admins override it."""
+        return admin_link(target)
+
     def _each(self, request, items: Iterable, act: Callable, done: str) -> None:
         count = 0
         for item in items:
             try:
                 act(item)
-            except services.ModerationRefused as refusal:
+            except Refused as refusal:
                 self.message_user(request, refusal.user_message, messages.ERROR)
                 return
             count += 1

@@ -17,6 +17,41 @@ from django.utils import timezone
 MODERATORS_GROUP = "Moderators"
 
 
+class Hideable(models.Model):
+    """The protocol every moderatable model follows (songs, clips, personas): a moderator can hide it from
+    every public page; its owner still sees it, marked, with the reason.
+
+    Moderation acts through these two methods only, so it never imports the apps that own the content.
+    A model may narrow `hidden_reason` (a persona's is a short CharField); the service checks the limit.
+    A hideable model also has an `owner` and a `get_public_url()`, and its manager a `reportable()`
+    query of what a listener may report (see settings.MODERATION_REPORTABLE_MODELS).
+    """
+
+    is_hidden = models.BooleanField(default=False, db_index=True)
+    hidden_reason = models.TextField(blank=True)
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+    def mark_hidden(self, reason: str, *, by=None, now=None) -> None:
+        self._set_hidden_fields(
+            is_hidden=True, hidden_reason=reason, hidden_at=now or timezone.now(), hidden_by=by
+        )
+
+    def mark_restored(self) -> None:
+        self._set_hidden_fields(is_hidden=False, hidden_reason="", hidden_at=None, hidden_by=None)
+
+    def _set_hidden_fields(self, **fields) -> None:
+        # An UPDATE of these columns only: a stale instance never writes back its other fields.
+        type(self)._default_manager.filter(pk=self.pk).update(**fields, updated_at=timezone.now())
+        for name, value in fields.items():
+            setattr(self, name, value)
+
+
 class ReportQuerySet(models.QuerySet):
     def open(self) -> ReportQuerySet:
         return self.filter(status=Report.Status.OPEN)

@@ -11,8 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from personas import services as persona_services
-from personas.models import Persona
+from sunostudio.errors import Refused
 
 from .models import ModerationAction, Report, Suspension
 
@@ -20,18 +19,15 @@ MODERATE = "moderation.moderate_content"
 SUSPEND = "moderation.suspend_user"
 
 
-class ModerationRefused(Exception):
-    """An expected refusal; `user_message` is what the person reads."""
-
-    def __init__(self, user_message: str):
-        super().__init__(user_message)
-        self.user_message = user_message
+SUSPENDED = (
+    "Your account is suspended, so you can't {doing} right now. You can still listen to your songs. "
+    "Reason given: {reason}"
+)
 
 
 def owner_of(target: models.Model):
-    if hasattr(target, "owner"):
-        return target.owner
-    return target.song.owner  # a clip
+    """Every moderatable model has an `owner` (a clip's is its song's)."""
+    return target.owner
 
 
 def label_of(target: models.Model) -> str:
@@ -59,7 +55,7 @@ def _record(*, actor, kind: str, target: models.Model, reason: str, report: Repo
 def _clean_reason(reason: str, *, required_for: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise ModerationRefused(f"Give a reason to {required_for}: the owner reads it.")
+        raise Refused(f"Give a reason to {required_for}: the owner reads it.")
     return reason
 
 
@@ -71,9 +67,9 @@ def report_create(
 ) -> Report:
     owner = owner_of(target)
     if owner.pk == reporter.pk:
-        raise ModerationRefused("You can't report your own work. Make it private or delete it instead.")
+        raise Refused("You can't report your own work. Make it private or delete it instead.")
     if Report.objects.open().about(target).filter(reporter=reporter).exists():
-        raise ModerationRefused("You've already reported this. A moderator will look at it soon.")
+        raise Refused("You've already reported this. A moderator will look at it soon.")
     try:
         with transaction.atomic():
             return Report.objects.create(
@@ -86,7 +82,7 @@ def report_create(
                 details=details.strip(),
             )
     except IntegrityError as error:  # a double click racing the check above
-        raise ModerationRefused("You've already reported this. A moderator will look at it soon.") from error
+        raise Refused("You've already reported this. A moderator will look at it soon.") from error
 
 
 # --- Moderators ----------------------------------------------------------------------------------------
@@ -100,32 +96,15 @@ def _resolve_reports(*, target: models.Model, by, status: str) -> list[Report]:
     return reports
 
 
-def _set_hidden(target: models.Model, *, by, reason: str) -> None:
-    if isinstance(target, Persona):
-        # Through the personas service, so the persona keeps who hid it; mirror it on the instance.
-        persona_services.persona_hide(persona=target, by=by, reason=reason)
-        target.refresh_from_db(fields=["is_hidden", "hidden_reason", "hidden_at", "hidden_by"])
-        return
-    target.mark_hidden(reason)
-
-
-def _set_restored(target: models.Model, *, by) -> None:
-    if isinstance(target, Persona):
-        persona_services.persona_unhide(persona=target, by=by)
-        target.refresh_from_db(fields=["is_hidden", "hidden_reason", "hidden_at", "hidden_by"])
-        return
-    target.mark_restored()
-
-
 def content_hide(*, target: models.Model, by, reason: str) -> None:
     """Hide from every public page and close the open reports about it; the owner sees the reason."""
     _require(by, MODERATE)
     reason = _clean_reason(reason, required_for="hide it")
     limit = target._meta.get_field("hidden_reason").max_length  # a persona's is a CharField
     if limit and len(reason) > limit:
-        raise ModerationRefused(f"Keep the reason under {limit} characters: the owner reads it.")
+        raise Refused(f"Keep the reason under {limit} characters: the owner reads it.")
     with transaction.atomic():
-        _set_hidden(target, by=by, reason=reason)
+        target.mark_hidden(reason, by=by)
         reports = _resolve_reports(target=target, by=by, status=Report.Status.ACTIONED)
         _record(
             actor=by,
@@ -139,7 +118,7 @@ def content_hide(*, target: models.Model, by, reason: str) -> None:
 def content_restore(*, target: models.Model, by, reason: str = "") -> None:
     _require(by, MODERATE)
     with transaction.atomic():
-        _set_restored(target, by=by)
+        target.mark_restored()
         _record(actor=by, kind=ModerationAction.Kind.RESTORE, target=target, reason=reason.strip())
 
 
@@ -173,12 +152,20 @@ def user_is_suspended(*, user) -> bool:
     return user.is_authenticated and Suspension.objects.active().filter(user=user).exists()
 
 
+def refuse_if_suspended(*, user, doing: str) -> None:
+    """The one check before any paid action (new songs, tools, personas, lyrics) and publishing.
+    Listening, downloading and taking things down stay open to a suspended creator."""
+    suspension = Suspension.objects.active().filter(user=user).first()
+    if suspension is not None:
+        raise Refused(SUSPENDED.format(doing=doing, reason=suspension.reason))
+
+
 def user_suspend(*, user, by, reason: str) -> bool:
     """False when the user was already suspended (nothing changes, nothing is logged twice)."""
     _require(by, SUSPEND)
     reason = _clean_reason(reason, required_for="suspend someone")
     if user.pk == by.pk:
-        raise ModerationRefused("You can't suspend yourself.")
+        raise Refused("You can't suspend yourself.")
     try:
         with transaction.atomic():
             Suspension.objects.create(user=user, reason=reason, suspended_by=by)

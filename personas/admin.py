@@ -3,10 +3,26 @@ moderators' permission and leave an audit entry, shown on the persona's page wit
 
 from django.contrib import admin
 from django.db.models import Count
+from django.template.loader import render_to_string
 
-from moderation.admin import ModerationActionsMixin, history_panel, preview_panel
+from moderation.admin import ModerationActionsMixin, history_panel
+from songs.admin import media_urls
 
 from .models import Persona
+
+
+def persona_preview(persona: Persona) -> str:
+    """Name, description, cover and the source take's player. The take's media comes through the admin
+    (the persona's own media URL hides a hidden persona from everyone but its owner); the upstream's
+    URLs stand in once the take is gone."""
+    clip = persona.source_clip
+    if clip is not None:
+        row = media_urls([clip])[0]
+        row["image"] = row["image"] or persona.image_url
+        row["audio"] = row["audio"] or persona.audio_url
+    else:
+        row = {"clip": None, "image": persona.image_url, "audio": persona.audio_url}
+    return render_to_string("admin/personas/moderation_preview.html", {"persona": persona, "row": row})
 
 
 @admin.register(Persona)
@@ -47,7 +63,10 @@ class PersonaAdmin(ModerationActionsMixin, admin.ModelAdmin):
 
     @admin.display(description="Source clip")
     def player(self, persona: Persona):
-        return preview_panel(persona) if persona.pk else "—"
+        return persona_preview(persona) if persona.pk else "—"
+
+    def moderation_preview(self, target: Persona) -> str:
+        return persona_preview(target)
 
     @admin.display(description="Moderation history")
     def moderation_history(self, persona: Persona):

@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from moderation.models import Hideable
+
 
 class PersonaQuerySet(models.QuerySet):
     def owned_by(self, user) -> PersonaQuerySet:
@@ -16,6 +18,10 @@ class PersonaQuerySet(models.QuerySet):
 
     def listed_publicly(self) -> PersonaQuerySet:
         return self.filter(visibility=Persona.Visibility.PUBLIC, is_hidden=False, state=Persona.State.READY)
+
+    def reportable(self) -> PersonaQuerySet:
+        """Moderation's protocol: a listener may report what others' libraries list."""
+        return self.listed_publicly().select_related("owner")
 
     def visible_to(self, user) -> PersonaQuerySet:
         """Mine in every state (so a failure shows its Retry), plus others' ready, unhidden public ones."""
@@ -35,8 +41,8 @@ class PersonaQuerySet(models.QuerySet):
         return self.filter(state=Persona.State.QUEUED, next_attempt_at__lte=now)
 
 
-class Persona(models.Model):
-    """A voice and style captured upstream from one of the creator's clips (suno-api.md §5.9).
+class Persona(Hideable):
+    """A voice and style captured upstream from one of the creator's clips (docs/upstream.md §5.9).
 
     Upstream it is `persona_id` plus the `artist_clip_id` (the root clip) it was made from. Creating one is
     a paid call; using it again costs nothing extra.
@@ -80,12 +86,7 @@ class Persona(models.Model):
     next_attempt_at = models.DateTimeField(default=timezone.now)
     creating_since = models.DateTimeField(null=True, blank=True)
 
-    is_hidden = models.BooleanField(default=False, db_index=True)
-    hidden_reason = models.CharField(max_length=300, blank=True)
-    hidden_at = models.DateTimeField(null=True, blank=True)
-    hidden_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    hidden_reason = models.CharField(max_length=300, blank=True)  # narrower than Hideable's: shown on cards
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -106,6 +107,9 @@ class Persona(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("personas:library") + f"#persona-{self.pk}"
+
+    def get_public_url(self) -> str:
+        return self.get_absolute_url()
 
     @property
     def is_ready(self) -> bool:

@@ -1,27 +1,28 @@
 """Writes for personas. Creating one is a paid upstream call, so it runs once, in a job, guarded like
-song submission (songs/services.py): an idempotency key on the row and a conditional UPDATE on its state.
+song submission: an idempotency key on the row, a conditional UPDATE on its state, and the studio's
+paid-call policy (sunostudio.paid_calls) for what is resent and what the creator reads.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from uuid import UUID
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from moderation.services import refuse_if_suspended
 from songs.models import Clip
-from songs.services import SUBMITTING_STUCK_AFTER, UNCONFIRMED_SUBMIT, enqueue
 from suno import errors as suno_errors
+from sunostudio import paid_calls
+from sunostudio.jobs import enqueue
 from sunostudio.upstream import get_client
 
 from .models import Persona
 
 logger = logging.getLogger(__name__)
-
-CREATE_MAX_ATTEMPTS = 5
 
 
 def persona_create(
@@ -30,6 +31,7 @@ def persona_create(
     """Save the persona and queue its one upstream call; a double click finds the same row."""
     if clip.song.owner_id != owner.pk or not clip.is_complete or not clip.upstream_id:
         raise ValueError("a persona is made from one of the owner's own complete clips")
+    refuse_if_suspended(user=owner, doing="make personas")  # a paid call, like a new song
     with transaction.atomic():
         persona, created = Persona.objects.get_or_create(
             owner=owner,
@@ -88,24 +90,16 @@ def persona_submit(*, persona_id: int, now: datetime | None = None) -> None:
 def _persona_create_failed(persona: Persona, error: suno_errors.SunoError, *, now: datetime) -> None:
     logger.warning("create of persona %s failed: %s", persona.pk, error)
     attempts = persona.create_attempts + 1
-    never_reached = isinstance(error, suno_errors.RateLimited) or (
-        isinstance(error, suno_errors.UpstreamUnavailable) and not error.may_have_reached_upstream
-    )
-    if never_reached and attempts < CREATE_MAX_ATTEMPTS:
-        delay = getattr(error, "retry_after", None) or min(60, 5 * 2 ** (attempts - 1))
+    if paid_calls.should_resend(error, attempts=attempts):
         Persona.objects.filter(pk=persona.pk, state=Persona.State.CREATING).update(
             state=Persona.State.QUEUED,
             create_attempts=attempts,
-            next_attempt_at=now + timedelta(seconds=delay),
+            next_attempt_at=now + paid_calls.resend_delay(error, attempts=attempts),
             error_message=error.user_message,
         )
         return
-    if isinstance(error, suno_errors.UpstreamUnavailable | suno_errors.MalformedResponse):
-        reason = UNCONFIRMED_SUBMIT  # it may have been created (and charged): never resend on our own
-    else:
-        reason = error.user_message
     Persona.objects.filter(pk=persona.pk, state=Persona.State.CREATING).update(
-        state=Persona.State.FAILED, create_attempts=attempts, error_message=reason
+        state=Persona.State.FAILED, create_attempts=attempts, error_message=paid_calls.failure_reason(error)
     )
 
 
@@ -134,30 +128,11 @@ def persona_delete(*, persona: Persona) -> None:
     persona.delete()
 
 
-def persona_hide(*, persona: Persona, by, reason: str) -> bool:
-    """A moderator takes a public persona out of everyone else's library and picker; the owner still sees
-    it, with the reason. Call it through moderation.services.content_hide, which checks the permission
-    and writes the audit entry in the same transaction."""
-    return bool(
-        Persona.objects.filter(pk=persona.pk, is_hidden=False).update(
-            is_hidden=True, hidden_reason=reason, hidden_at=timezone.now(), hidden_by=by
-        )
-    )
-
-
-def persona_unhide(*, persona: Persona, by) -> bool:
-    return bool(
-        Persona.objects.filter(pk=persona.pk, is_hidden=True).update(
-            is_hidden=False, hidden_reason="", hidden_at=None, hidden_by=None
-        )
-    )
-
-
 def personas_sweep(*, now: datetime | None = None) -> None:
     """Find what lost jobs left: queued personas nobody sent, and sends a killed worker never finished."""
     now = now or timezone.now()
     for persona_id in Persona.objects.due_for_create(now).values_list("pk", flat=True)[:50]:
         persona_submit(persona_id=persona_id, now=now)
     Persona.objects.filter(
-        state=Persona.State.CREATING, creating_since__lt=now - SUBMITTING_STUCK_AFTER
-    ).update(state=Persona.State.FAILED, error_message=UNCONFIRMED_SUBMIT)
+        state=Persona.State.CREATING, creating_since__lt=now - paid_calls.SUBMITTING_STUCK_AFTER
+    ).update(state=Persona.State.FAILED, error_message=paid_calls.UNCONFIRMED_SUBMIT)

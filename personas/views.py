@@ -8,8 +8,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
-from songs.media import ranged_file_response
 from songs.models import Clip
+from sunostudio.errors import Refused
+from sunostudio.media import ranged_file_response
 
 from . import selectors, services
 from .forms import PersonaCreateForm, PersonaForm
@@ -51,17 +52,21 @@ def persona_create(request: HttpRequest, clip_pk: int) -> HttpResponse:
     if request.method == "POST":
         form = PersonaCreateForm(request.POST)
         if form.is_valid():
-            persona, created = services.persona_create(
-                owner=request.user,
-                clip=clip,
-                idempotency_key=form.cleaned_data["idempotency_key"],
-                name=form.cleaned_data["name"],
-                description=form.cleaned_data["description"],
-                visibility=form.cleaned_data["visibility"],
-            )
-            if created:
-                messages.success(request, f"Creating “{persona.name}”. It will be ready in a moment.")
-            return redirect(persona)
+            try:
+                persona, created = services.persona_create(
+                    owner=request.user,
+                    clip=clip,
+                    idempotency_key=form.cleaned_data["idempotency_key"],
+                    name=form.cleaned_data["name"],
+                    description=form.cleaned_data["description"],
+                    visibility=form.cleaned_data["visibility"],
+                )
+            except Refused as refusal:  # suspended: keep what they typed, say why
+                form.add_error(None, refusal.user_message)
+            else:
+                if created:
+                    messages.success(request, f"Creating “{persona.name}”. It will be ready in a moment.")
+                return redirect(persona)
     else:
         title = clip.title or clip.song.display_title
         form = PersonaCreateForm(initial={"name": f"{title} voice"[:80]})

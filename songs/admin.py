@@ -7,13 +7,14 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.urls import path
+from django.template.loader import render_to_string
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from moderation.admin import ModerationActionsMixin, admin_link, history_panel, media_urls, preview_panel
+from moderation.admin import ModerationActionsMixin, admin_link, history_panel
+from sunostudio.media import ranged_file_response
 
-from .media import ranged_file_response
-from .models import Clip, Song
+from .models import Clip, ClipAsset, CreatorProfile, LyricsDraft, Song
 
 UPSTREAM_FIELDS = (
     "upstream_task_id",
@@ -23,6 +24,28 @@ UPSTREAM_FIELDS = (
     "idempotency_key",
 )
 MODERATION_FIELDS = ("is_hidden", "hidden_reason", "hidden_at", "moderation_history")
+
+
+def media_urls(clips) -> list[dict]:
+    """Moderators aren't owners: media comes through the admin's own view, never the owner-only URL."""
+    rows = []
+    for clip in clips:
+        audio = (
+            reverse("admin:songs_clip_media", args=[clip.pk, "audio"]) if clip.audio_file else clip.audio_url
+        )
+        image = (
+            reverse("admin:songs_clip_media", args=[clip.pk, "image"]) if clip.image_file else clip.image_url
+        )
+        rows.append({"clip": clip, "audio": audio, "image": image})
+    return rows
+
+
+def song_preview(target: Song | Clip) -> str:
+    """A song (every take) or one clip, as the report queue and the change pages show it."""
+    song = target.song if isinstance(target, Clip) else target
+    clips = [target] if isinstance(target, Clip) else list(song.clips.all())
+    context = {"target": target, "song": song, "clips": clips, "media": media_urls(clips)}
+    return render_to_string("admin/songs/moderation_preview.html", context)
 
 
 def player(clip: Clip) -> str:
@@ -129,7 +152,10 @@ class SongAdmin(ModerationActionsMixin, admin.ModelAdmin):
 
     @admin.display(description="Listen")
     def preview(self, song: Song):
-        return preview_panel(song) if song.pk else "—"
+        return song_preview(song) if song.pk else "—"
+
+    def moderation_preview(self, target: Song) -> str:
+        return song_preview(target)
 
     @admin.display(description="Moderation history")
     def moderation_history(self, song: Song):
@@ -191,6 +217,9 @@ class ClipAdmin(ModerationActionsMixin, admin.ModelAdmin):
     )
     exclude = ("song",)
 
+    def moderation_preview(self, target: Clip) -> str:
+        return song_preview(target)
+
     def get_urls(self):
         media = self.admin_site.admin_view(self.media_view)
         return [
@@ -243,4 +272,27 @@ class ClipAdmin(ModerationActionsMixin, admin.ModelAdmin):
         return history_panel(clip) if clip.pk else "—"
 
 
-from . import tool_admin  # noqa: E402, F401  (the clip tools register their own lists)
+# --- What the clip tools make: rows an operator checks when something is converting or stuck ---------
+
+
+@admin.register(ClipAsset)
+class ClipAssetAdmin(admin.ModelAdmin):
+    list_display = ("clip", "kind", "status", "attempts", "next_poll_at", "ready_at")
+    list_filter = ("kind", "status")
+    search_fields = ("clip__upstream_id", "clip__song__owner__username")
+    raw_id_fields = ("clip",)
+    readonly_fields = ("upstream_url", "words", "created_at", "updated_at", "ready_at")
+
+
+@admin.register(LyricsDraft)
+class LyricsDraftAdmin(admin.ModelAdmin):
+    list_display = ("owner", "idea", "state", "title", "created_at")
+    list_filter = ("state",)
+    search_fields = ("owner__username", "idea", "upstream_task_id")
+    raw_id_fields = ("owner",)
+
+
+@admin.register(CreatorProfile)
+class CreatorProfileAdmin(admin.ModelAdmin):
+    list_display = ("user", "default_model_version", "updated_at")
+    raw_id_fields = ("user",)

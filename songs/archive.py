@@ -1,4 +1,5 @@
-"""Archive a complete clip's audio and cover locally, so the library survives upstream URL expiry.
+"""Archive a complete clip's audio and cover (and the WAV and video made from it) locally, so the library
+survives upstream URL expiry.
 
 Rules: only from the hosts the upstream serves media from (https in production), a size cap, the
 content type checked, an atomic write (a half-written file never gets a name), and the upstream URL kept
@@ -16,11 +17,13 @@ from urllib.parse import urlsplit
 import httpx
 from django.conf import settings
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from suno.types import MediaFile
 from sunostudio.upstream import get_media_http
 
-from .models import Clip
+from .models import Clip, ClipAsset
 
 logger = logging.getLogger(__name__)
 
@@ -109,12 +112,11 @@ def download_media(url: str, *, kind: str) -> tuple[tempfile._TemporaryFileWrapp
         raise MediaUnavailable(type(error).__name__) from error
 
 
-def _archive_one(clip: Clip, *, kind: str, url: str) -> None:
-    field = clip.audio_file if kind == "audio" else clip.image_file
+def _save_download(field_file, url: str, *, kind: str, stem: str) -> None:
     tmp, extension = download_media(url, kind=kind)
     try:
-        name = f"{kind}.{extension}"
-        field.save(name, _TemporaryFile(tmp, name=name), save=False)
+        name = f"{stem}.{extension}"
+        field_file.save(name, _TemporaryFile(tmp, name=name), save=False)
     finally:
         tmp.close()
         if os.path.exists(tmp.name):
@@ -130,7 +132,7 @@ def clip_archive(*, clip_id: int, now: datetime | None = None) -> None:
     try:
         for kind, url, field in wanted:
             if url and not field:
-                _archive_one(clip, kind=kind, url=url)
+                _save_download(field, url, kind=kind, stem=kind)
     except MediaRejected as error:
         logger.warning("clip %s: media not archived: %s", clip.pk, error)
         clip.archive_error = str(error)[:300]
@@ -148,3 +150,18 @@ def clip_archive(*, clip_id: int, now: datetime | None = None) -> None:
     clip.save(
         update_fields=["audio_file", "image_file", "archive_attempts", "archive_error", "next_archive_at"]
     )
+
+
+def asset_store(asset: ClipAsset, media_file: MediaFile, *, kind: str) -> None:
+    """Save a WAV or video the upstream made (a URL to download, or the bytes themselves) on the asset."""
+    if media_file.url:
+        asset.upstream_url = media_file.url
+        _save_download(asset.file, media_file.url, kind=kind, stem=asset.kind)
+        return
+    # A binary answer (§5.12 variant 3): the same type and size rules as a download.
+    extension = ALLOWED_TYPES[kind].get(media_file.content_type.lower())
+    if extension is None:
+        raise MediaRejected(f"content type {media_file.content_type or 'none'} is not {kind}")
+    if len(media_file.content) > SIZE_CAPS[kind]:
+        raise MediaRejected("file is larger than the size cap")
+    asset.file.save(f"{asset.kind}.{extension}", ContentFile(media_file.content), save=False)

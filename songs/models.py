@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from moderation.models import Hideable
+
 
 class SongQuerySet(models.QuerySet):
     def owned_by(self, user) -> SongQuerySet:
@@ -25,32 +27,13 @@ class SongQuerySet(models.QuerySet):
     def due_for_submit(self, now: datetime) -> SongQuerySet:
         return self.filter(state=Song.State.QUEUED, next_submit_at__lte=now)
 
+    def reportable(self) -> SongQuerySet:
+        """What a listener may report (moderation's protocol): what they can see on a public page."""
+        return self.public()
+
     def persona_history_visible_to(self, user) -> SongQuerySet:
         """Songs a persona card may list for `user`: their own, plus others' public, unhidden ones."""
         return self.filter(Q(owner=user) | Q(is_public=True, is_hidden=False))
-
-
-class Hideable(models.Model):
-    """A moderator can hide it from every public page; its owner still sees it, marked, with the reason."""
-
-    is_hidden = models.BooleanField(default=False, db_index=True)
-    hidden_reason = models.TextField(blank=True)
-    hidden_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        abstract = True
-
-    def mark_hidden(self, reason: str, *, now: datetime | None = None) -> None:
-        self.is_hidden = True
-        self.hidden_reason = reason
-        self.hidden_at = now or timezone.now()
-        self.save(update_fields=["is_hidden", "hidden_reason", "hidden_at", "updated_at"])
-
-    def mark_restored(self) -> None:
-        self.is_hidden = False
-        self.hidden_reason = ""
-        self.hidden_at = None
-        self.save(update_fields=["is_hidden", "hidden_reason", "hidden_at", "updated_at"])
 
 
 class Song(Hideable):
@@ -59,7 +42,8 @@ class Song(Hideable):
     class Kind(models.TextChoices):
         CUSTOM = "custom", "Custom lyrics"
         DESCRIPTION = "description", "From a description"
-        # Clip tools (songs/tools.py): each is a Song whose takes poll like any generation.
+        # Made from a clip (extend, whole song, stems) or a file: each is a Song whose takes poll like any
+        # generation.
         EXTEND = "extend", "Extension"
         CONCAT = "concat", "Whole song"
         STEMS_ALL = "stems_all", "All stems"
@@ -134,6 +118,9 @@ class Song(Hideable):
     def get_share_url(self) -> str:
         return reverse("public:song_share", args=[self.pk])
 
+    def get_public_url(self) -> str:
+        return self.get_share_url()
+
     @property
     def is_listed(self) -> bool:
         return self.is_public and not self.is_hidden
@@ -193,6 +180,9 @@ class ClipQuerySet(models.QuerySet):
     def public(self) -> ClipQuerySet:
         """Finished takes of public, unhidden songs that aren't hidden themselves."""
         return self.visible().complete().filter(song__is_public=True, song__is_hidden=False)
+
+    def reportable(self) -> ClipQuerySet:
+        return self.public().select_related("song__owner")
 
     def due_for_poll(self, now: datetime) -> ClipQuerySet:
         return self.in_flight().filter(next_poll_at__lte=now)
@@ -270,6 +260,13 @@ class Clip(Hideable):
 
     def get_absolute_url(self) -> str:
         return reverse("songs:song_detail", args=[self.song_id]) + f"#clip-{self.pk}"
+
+    def get_public_url(self) -> str:
+        return reverse("public:song_share", args=[self.song_id]) + f"#clip-{self.pk}"
+
+    @property
+    def owner(self):
+        return self.song.owner
 
     @property
     def is_terminal(self) -> bool:
@@ -386,4 +383,132 @@ class PollLease(models.Model):
         return f"{self.name} held by {self.holder or 'nobody'} until {self.expires_at:%H:%M:%S}"
 
 
-from .tool_models import ClipAsset, CreatorProfile, LyricsDraft  # noqa: E402, F401  (registers them)
+# --- What the upstream makes from a finished clip, lyric drafts, the creator's preferences ------------
+
+
+def asset_media_path(asset: ClipAsset, filename: str) -> str:
+    return f"clips/{asset.clip.song.owner_id}/{asset.clip_id}/{filename}"
+
+
+class ClipAssetQuerySet(models.QuerySet):
+    def owned_by(self, user) -> ClipAssetQuerySet:
+        return self.filter(clip__song__owner=user)
+
+    def due_for_poll(self, now: datetime) -> ClipAssetQuerySet:
+        return self.filter(next_poll_at__isnull=False, next_poll_at__lte=now)
+
+
+class ClipAsset(models.Model):
+    """Something the upstream makes from a finished clip on request: one row per clip and kind, so a second
+    click finds the first request instead of asking again."""
+
+    class Kind(models.TextChoices):
+        WAV = "wav", "WAV"
+        MP4 = "mp4", "Video"
+        TIMING = "timing", "Synced lyrics"
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        CONVERTING = "converting", "Converting"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    clip = models.ForeignKey("songs.Clip", on_delete=models.CASCADE, related_name="assets")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.REQUESTED)
+    file = models.FileField(upload_to=asset_media_path, blank=True, max_length=300)
+    upstream_url = models.URLField(max_length=500, blank=True)
+    words = models.JSONField(default=list, blank=True)  # timing: [{"word", "start_s", "end_s"}]
+    error_message = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ClipAssetQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["clip", "kind"], name="clipasset_one_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of clip {self.clip_id}: {self.status}"
+
+    @property
+    def is_in_flight(self) -> bool:
+        return self.status in (self.Status.REQUESTED, self.Status.CONVERTING)
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.READY
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == self.Status.FAILED
+
+    @property
+    def file_url(self) -> str:
+        if not self.file:
+            return ""
+        return reverse("songs:clip_asset_file", args=[self.clip_id, self.kind])
+
+
+class LyricsDraftQuerySet(models.QuerySet):
+    def owned_by(self, user) -> LyricsDraftQuerySet:
+        return self.filter(owner=user)
+
+    def due_for_poll(self, now: datetime) -> LyricsDraftQuerySet:
+        return self.filter(state=LyricsDraft.State.SUBMITTED, next_poll_at__lte=now)
+
+
+class LyricsDraft(models.Model):
+    """Lyrics the upstream wrote from an idea, for the create form to pick up."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Waiting to send"
+        SUBMITTING = "submitting", "Sending"
+        SUBMITTED = "submitted", "Writing"
+        COMPLETE = "complete", "Ready"
+        FAILED = "failed", "Failed"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lyrics_drafts"
+    )
+    idempotency_key = models.UUIDField(default=uuid.uuid4)
+    idea = models.TextField()
+    state = models.CharField(max_length=12, choices=State.choices, default=State.QUEUED)
+    upstream_task_id = models.CharField(max_length=100, blank=True)
+    title = models.CharField(max_length=200, blank=True)
+    text = models.TextField(blank=True)
+    error_message = models.TextField(blank=True)
+    poll_attempts = models.PositiveIntegerField(default=0)
+    next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = LyricsDraftQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "idempotency_key"], name="lyricsdraft_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Lyrics for {self.idea[:40]!r}: {self.state}"
+
+    @property
+    def is_in_flight(self) -> bool:
+        return self.state in (self.State.QUEUED, self.State.SUBMITTING, self.State.SUBMITTED)
+
+
+class CreatorProfile(models.Model):
+    """Per-creator preferences; for now the model version the create forms start from."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="studio_profile"
+    )
+    default_model_version = models.CharField(max_length=40, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user}"

@@ -1,90 +1,201 @@
-"""Every write that spans rows, calls the upstream or queues a job.
+"""Every write that spans rows, makes the paid call or queues a job.
 
-Web requests only write rows and queue jobs; the functions that talk to the upstream run in django-q2
-workers. Any job may run twice or never, so each one is guarded by a conditional UPDATE on its row and a
-periodic sweep finds the work a lost job left behind.
+Web requests only write rows and queue jobs; `song_submit` and `lyrics_draft_submit` run in django-q2
+workers and make the paid calls. Any job may run twice or never, so each one is guarded by a conditional
+UPDATE on its row, and the sweep (songs/polling.py) finds the work a lost job left behind.
+
+Every kind of song (a generation, an extension, a whole song, stems, an upload) is made by one path,
+`_song_create`, and sent by one dispatch, `_send`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.core import signing
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
-from django_q.tasks import async_task
 
-from moderation.models import Suspension
+from moderation.services import refuse_if_suspended
 from suno import errors as suno_errors
 from suno import types as suno_types
+from suno import versions
+from suno.client import SunoClient
+from sunostudio import paid_calls
+from sunostudio.errors import Refused
+from sunostudio.jobs import enqueue
 from sunostudio.upstream import get_client
 
-from .models import Clip, ClipPlay, Song
+from .models import Clip, ClipAsset, ClipPlay, CreatorProfile, LyricsDraft, Song
 
 logger = logging.getLogger(__name__)
 
 CLIPS_PER_GENERATION = 2
-# Seconds between polls of one clip, by how many polls it has had: quick while a demo is watching, then
-# backing off towards the upstream's own guidance of about 5 s (suno-api.md §4), never slower than 15 s.
-POLL_INTERVALS = (2, 2, 2, 2, 3, 3, 3, 5, 5, 8, 10)
-POLL_INTERVAL_MAX = 15
-POLL_LEASE = timedelta(seconds=30)  # a claimed clip isn't claimed again while its tick is talking upstream
-POLL_CLAIM_LIMIT = 5000
-SUBMIT_MAX_ATTEMPTS = 5
-SUBMITTING_STUCK_AFTER = timedelta(minutes=5)
-
-UNCONFIRMED_SUBMIT = (
-    "We couldn't confirm that the music service received this request. To make sure you aren't charged "
-    "twice it wasn't sent again. Press Retry to try once more."
-)
-STUCK_CLIP = "The music service didn't finish this take within {minutes} minutes, so we stopped waiting."
+STEM_TAKES = {Song.Kind.STEMS_ALL: 12, Song.Kind.STEMS_TWO: 2}  # docs/upstream.md §5.7, §5.8
+FIRST_POLL_AFTER = timedelta(seconds=2)
+UPLOAD_LINK_SALT = "songs.upload-source"
+UPLOAD_LINK_MAX_AGE = 60 * 60  # the upstream fetches at once; an hour covers its queue
 
 
-def enqueue(func: str, *args: Any) -> None:
-    """Queue a job once the current transaction commits (a rolled-back request queues nothing)."""
-    transaction.on_commit(lambda: async_task(func, *args))
+# --- Making a song: one path for every kind ------------------------------------------------------------
 
 
-# --- Creating and submitting ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class UploadedAudio:
+    """A checked upload (songs.forms.UploadForm): our copy is the take's audio from the start."""
+
+    file: UploadedFile
+    extension: str
+    duration: float
 
 
-class SongRefused(Exception):
-    """An expected refusal (a suspended creator, a song that can't be published): the view shows
-    `user_message` instead of failing."""
-
-    def __init__(self, user_message: str):
-        super().__init__(user_message)
-        self.user_message = user_message
-
-
-def _refuse_if_suspended(user, *, doing: str) -> None:
-    suspension = Suspension.objects.active().filter(user=user).first()
-    if suspension is not None:
-        raise SongRefused(
-            f"Your account is suspended, so you can't {doing} right now. You can still listen to your "
-            f"songs. Reason given: {suspension.reason}"
+def _song_create(
+    *, owner, idempotency_key: UUID, takes: int, upload: UploadedAudio | None = None, **fields: Any
+) -> tuple[Song, bool]:
+    """Save the request and its takes and queue the one paid call; a double click or a resubmitted form
+    finds the same song (the unique idempotency key) and queues nothing."""
+    refuse_if_suspended(user=owner, doing="make songs")
+    with transaction.atomic():
+        song, created = Song.objects.get_or_create(
+            owner=owner, idempotency_key=idempotency_key, defaults=fields
         )
+        if created:
+            clips = [Clip(song=song, take=take, title=song.title) for take in range(1, takes + 1)]
+            if upload is not None:
+                clips[0].duration = upload.duration
+            Clip.objects.bulk_create(clips)
+            if upload is not None:
+                clip = song.clips.get(take=1)
+                upload.file.seek(0)
+                clip.audio_file.save(f"upload.{upload.extension}", upload.file, save=True)
+            enqueue("songs.tasks.submit_song", song.pk)
+    return song, created
 
 
 def song_create(*, owner, idempotency_key: UUID, **recipe: Any) -> tuple[Song, bool]:
-    """Save the recipe and its two takes; a double click or a resubmitted form finds the same song."""
-    _refuse_if_suspended(owner, doing="make songs")
-    with transaction.atomic():
-        song, created = Song.objects.get_or_create(
-            owner=owner, idempotency_key=idempotency_key, defaults=recipe
-        )
-        if created:
-            Clip.objects.bulk_create(
-                [Clip(song=song, take=take, title=song.title) for take in range(1, CLIPS_PER_GENERATION + 1)]
-            )
-            enqueue("songs.tasks.submit_song", song.pk)
-    return song, created
+    """A new song from lyrics and styles, a description, or a persona: two takes."""
+    return _song_create(owner=owner, idempotency_key=idempotency_key, takes=CLIPS_PER_GENERATION, **recipe)
+
+
+def _existing_result(*, owner, kind: str, clip: Clip) -> Song | None:
+    """A whole song or a stem set is asked for once per clip: a second click shows the first, unless that
+    one failed (then the button asks again)."""
+    for song in Song.objects.owned_by(owner).filter(kind=kind, parent_clip=clip).prefetch_related("clips"):
+        if not song.can_retry:
+            return song
+    return None
+
+
+def clip_extend(
+    *,
+    owner,
+    parent: Clip,
+    idempotency_key: UUID,
+    continue_at: float,
+    lyrics: str,
+    tags: str,
+    title: str,
+    model_version: str,
+) -> tuple[Song, bool]:
+    if not parent.is_complete or not parent.upstream_id:
+        raise Refused("Only a finished take can be extended.")
+    return _song_create(
+        owner=owner,
+        idempotency_key=idempotency_key,
+        takes=CLIPS_PER_GENERATION,
+        kind=Song.Kind.EXTEND,
+        parent_clip=parent,
+        continue_at=continue_at,
+        title=title,
+        lyrics=lyrics,
+        tags=tags,
+        model_version=model_version,
+    )
+
+
+def can_concat(clip: Clip) -> bool:
+    """Concat takes the last segment of an extension chain (docs/upstream.md §5.6)."""
+    return clip.is_complete and bool(clip.upstream_id) and clip.song.kind == Song.Kind.EXTEND
+
+
+def clip_concat(*, owner, clip: Clip, idempotency_key: UUID) -> tuple[Song, bool]:
+    if not can_concat(clip):
+        raise Refused("Only the finished end of an extension can become a whole song.")
+    existing = _existing_result(owner=owner, kind=Song.Kind.CONCAT, clip=clip)
+    if existing is not None:
+        return existing, False
+    return _song_create(
+        owner=owner,
+        idempotency_key=idempotency_key,
+        takes=1,
+        kind=Song.Kind.CONCAT,
+        parent_clip=clip,
+        title=clip.song.title,
+        tags=clip.song.tags,
+        model_version=clip.song.model_version,
+    )
+
+
+def can_separate(clip: Clip) -> bool:
+    return (
+        clip.is_complete
+        and bool(clip.upstream_id)
+        and clip.song.kind not in (Song.Kind.STEMS_ALL, Song.Kind.STEMS_TWO, Song.Kind.UPLOAD)
+    )
+
+
+def clip_stems(*, owner, clip: Clip, full: bool, idempotency_key: UUID) -> tuple[Song, bool]:
+    if not can_separate(clip):
+        raise Refused("Stems can be made from a finished take only.")
+    kind = Song.Kind.STEMS_ALL if full else Song.Kind.STEMS_TWO
+    existing = _existing_result(owner=owner, kind=kind, clip=clip)
+    if existing is not None:
+        return existing, False
+    return _song_create(
+        owner=owner,
+        idempotency_key=idempotency_key,
+        takes=STEM_TAKES[kind],
+        kind=kind,
+        parent_clip=clip,
+        title=clip.title or clip.song.title,
+        tags=clip.song.tags,
+        model_version=versions.STEM_MODEL,  # "仅限chirp_auk" (§5.7)
+    )
+
+
+def upload_create(*, owner, idempotency_key: UUID, audio: UploadedAudio, title: str) -> tuple[Song, bool]:
+    """The job hands the upstream a signed link to our copy of the file."""
+    return _song_create(
+        owner=owner,
+        idempotency_key=idempotency_key,
+        takes=1,
+        upload=audio,
+        kind=Song.Kind.UPLOAD,
+        title=title,
+        model_version="",
+    )
+
+
+def upload_source_url(clip: Clip) -> str:
+    token = signing.dumps(clip.pk, salt=UPLOAD_LINK_SALT)
+    return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("songs:upload_source", args=[token])
+
+
+def upload_clip_for_token(token: str) -> Clip | None:
+    """The clip a still-valid link points at; None for a forged or expired link."""
+    try:
+        clip_id = signing.loads(token, salt=UPLOAD_LINK_SALT, max_age=UPLOAD_LINK_MAX_AGE)
+    except signing.BadSignature:  # SignatureExpired is a BadSignature
+        return None
+    return Clip.objects.filter(pk=clip_id, song__kind=Song.Kind.UPLOAD).exclude(audio_file="").first()
 
 
 def song_retry(*, song: Song) -> bool:
@@ -92,7 +203,7 @@ def song_retry(*, song: Song) -> bool:
     double click send it once."""
     if not song.can_retry:
         return False
-    _refuse_if_suspended(song.owner, doing="make songs")
+    refuse_if_suspended(user=song.owner, doing="make songs")
     with transaction.atomic():
         moved = Song.objects.filter(pk=song.pk, state=song.state).update(
             state=Song.State.QUEUED,
@@ -121,38 +232,67 @@ def song_retry(*, song: Song) -> bool:
     return True
 
 
-def _submit_to_upstream(song: Song) -> suno_types.Submission:
-    with get_client() as client:
-        from .tools import TOOL_KINDS, tool_song_submission  # clip tools: extend, concat, stems, upload
+# --- Sending: the one dispatch from a song's kind to its paid call --------------------------------------
 
-        if song.kind in TOOL_KINDS:
-            return tool_song_submission(client, song)
-        if song.persona_upstream_id:
-            # Family N (§5.15): the clip ids come back at once and are polled with /suno/feed.
-            return client.generate_with_persona(
-                persona_id=song.persona_upstream_id,
-                artist_clip_id=song.persona_artist_clip_id,
-                lyrics=song.lyrics,
-                tags=song.tags,
-                title=song.title,
-                mv=song.model_version,
-                negative_tags=song.negative_tags,
-            )
-        if song.kind == Song.Kind.DESCRIPTION:
-            return client.generate_from_description(
-                description=song.description, mv=song.model_version, instrumental=song.instrumental
-            )
-        if song.instrumental:
-            return client.generate_instrumental(
-                tags=song.tags, title=song.title, mv=song.model_version, negative_tags=song.negative_tags
-            )
-        return client.generate_custom(
+
+def _send(client: SunoClient, song: Song) -> suno_types.Submission:
+    if song.kind == Song.Kind.UPLOAD:
+        url = upload_source_url(song.clips.get(take=1))
+        return suno_types.Submission(task_id=client.upload_audio_url(url=url))
+    if song.kind in (Song.Kind.EXTEND, Song.Kind.CONCAT, Song.Kind.STEMS_ALL, Song.Kind.STEMS_TWO):
+        return _send_from_clip(client, song)
+    if song.persona_upstream_id:
+        # Family N (§5.15): the clip ids come back at once and are polled with /suno/feed.
+        return client.generate_with_persona(
+            persona_id=song.persona_upstream_id,
+            artist_clip_id=song.persona_artist_clip_id,
             lyrics=song.lyrics,
             tags=song.tags,
             title=song.title,
             mv=song.model_version,
             negative_tags=song.negative_tags,
         )
+    if song.kind == Song.Kind.DESCRIPTION:
+        return client.generate_from_description(
+            description=song.description, mv=song.model_version, instrumental=song.instrumental
+        )
+    if song.instrumental:
+        return client.generate_instrumental(
+            tags=song.tags, title=song.title, mv=song.model_version, negative_tags=song.negative_tags
+        )
+    return client.generate_custom(
+        lyrics=song.lyrics,
+        tags=song.tags,
+        title=song.title,
+        mv=song.model_version,
+        negative_tags=song.negative_tags,
+    )
+
+
+def _send_from_clip(client: SunoClient, song: Song) -> suno_types.Submission:
+    parent = song.parent_clip
+    if parent is None or not parent.upstream_id:
+        raise suno_errors.BadRequest("the clip this was made from no longer exists")
+    source_task_id = parent.song.upstream_task_id
+    if song.kind == Song.Kind.EXTEND:
+        return client.extend(
+            clip_id=parent.upstream_id,
+            continue_at=float(song.continue_at or 0),
+            mv=song.model_version,
+            lyrics=song.lyrics,
+            tags=song.tags,
+            title=song.title,
+            task_id=source_task_id,
+            uploaded=parent.song.kind == Song.Kind.UPLOAD,
+        )
+    if song.kind == Song.Kind.CONCAT:
+        return client.concat(clip_id=parent.upstream_id, is_infill=False)
+    return client.separate_stems(
+        clip_id=parent.upstream_id,
+        task_id=source_task_id,
+        title=song.title,
+        full=song.kind == Song.Kind.STEMS_ALL,
+    )
 
 
 def song_submit(*, song_id: int, now: datetime | None = None) -> None:
@@ -164,9 +304,10 @@ def song_submit(*, song_id: int, now: datetime | None = None) -> None:
     )
     if not claimed:
         return
-    song = Song.objects.get(pk=song_id)
+    song = Song.objects.select_related("parent_clip__song").get(pk=song_id)
     try:
-        submission = _submit_to_upstream(song)
+        with get_client() as client:
+            submission = _send(client, song)
     except suno_errors.SunoError as error:
         _song_submit_failed(song, error, now=now)
         return
@@ -187,7 +328,7 @@ def _song_submitted(song: Song, submission: suno_types.Submission, *, now: datet
         for clip, upstream in zip(clips, submission.clips, strict=False):
             clip.upstream_id = upstream.id
         for clip in clips:
-            clip.next_poll_at = now + timedelta(seconds=POLL_INTERVALS[0])
+            clip.next_poll_at = now + FIRST_POLL_AFTER
             clip.polling_since = now
         Clip.objects.bulk_update(clips, ["upstream_id", "next_poll_at", "polling_since"])
         enqueue("songs.tasks.poll_clips")
@@ -196,23 +337,15 @@ def _song_submitted(song: Song, submission: suno_types.Submission, *, now: datet
 def _song_submit_failed(song: Song, error: suno_errors.SunoError, *, now: datetime) -> None:
     logger.warning("submit of song %s failed: %s", song.pk, error)
     attempts = song.submit_attempts + 1
-    never_reached = isinstance(error, suno_errors.RateLimited) or (
-        isinstance(error, suno_errors.UpstreamUnavailable) and not error.may_have_reached_upstream
-    )
-    if never_reached and attempts < SUBMIT_MAX_ATTEMPTS:
-        delay = getattr(error, "retry_after", None) or min(60, 5 * 2 ** (attempts - 1))
+    if paid_calls.should_resend(error, attempts=attempts):
         Song.objects.filter(pk=song.pk).update(
             state=Song.State.QUEUED,
             submit_attempts=attempts,
-            next_submit_at=now + timedelta(seconds=delay),
+            next_submit_at=now + paid_calls.resend_delay(error, attempts=attempts),
             error_message=error.user_message,
         )
         return
-    if isinstance(error, suno_errors.UpstreamUnavailable | suno_errors.MalformedResponse):
-        reason = UNCONFIRMED_SUBMIT
-    else:
-        reason = error.user_message
-    song_fail(song_id=song.pk, reason=reason, attempts=attempts, now=now)
+    song_fail(song_id=song.pk, reason=paid_calls.failure_reason(error), attempts=attempts, now=now)
 
 
 def song_fail(*, song_id: int, reason: str, now: datetime, attempts: int | None = None) -> None:
@@ -226,226 +359,70 @@ def song_fail(*, song_id: int, reason: str, now: datetime, attempts: int | None 
         )
 
 
-# --- Polling ----------------------------------------------------------------------------------------
+# --- Per-clip assets: WAV, video, word timings -----------------------------------------------------
 
 
-@dataclass
-class PollReport:
-    clips: int = 0
-    requests: int = 0
-
-
-def poll_interval(poll_attempts: int) -> int:
-    if poll_attempts < len(POLL_INTERVALS):
-        return POLL_INTERVALS[poll_attempts]
-    return POLL_INTERVAL_MAX
-
-
-def _claim_due_clips(now: datetime) -> list[Clip]:
-    """Push the due clips' next_poll_at forward (a lease) in one short transaction.
-
-    On PostgreSQL, SKIP LOCKED lets several workers share the load; SQLite has no row locks, so there the
-    conditional UPDATE on next_poll_at is what keeps two ticks from claiming the same clip.
-    """
+def clip_asset_request(*, clip: Clip, kind: str, now: datetime | None = None) -> ClipAsset:
+    """One row per clip and kind: a second click, or a second tab, finds the first request. Retry moves a
+    failed row back with a conditional UPDATE, so a double click asks once. These only read what exists,
+    so a suspended creator may still ask for them."""
+    now = now or timezone.now()
+    if not clip.is_complete or not clip.upstream_id:
+        raise Refused("This take isn't finished yet.")
     with transaction.atomic():
-        due = Clip.objects.due_for_poll(now).select_related("song").order_by("next_poll_at")
-        if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True, of=("self",))
-        clips = list(due[:POLL_CLAIM_LIMIT])
-        if clips:
-            Clip.objects.filter(pk__in=[c.pk for c in clips]).update(next_poll_at=now + POLL_LEASE)
-    return clips
+        asset, created = ClipAsset.objects.get_or_create(
+            clip=clip, kind=kind, defaults={"next_poll_at": now, "created_at": now}
+        )
+        if not created and asset.is_failed:
+            created = bool(
+                ClipAsset.objects.filter(pk=asset.pk, status=ClipAsset.Status.FAILED).update(
+                    status=ClipAsset.Status.REQUESTED,
+                    error_message="",
+                    attempts=0,
+                    next_poll_at=now,
+                    created_at=now,
+                )
+            )
+        if created:
+            enqueue("songs.tasks.poll_tools")
+    asset.refresh_from_db()
+    return asset
 
 
-def _chunks(items: list[str], size: int) -> list[list[str]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
+# --- Lyric drafts (docs/upstream.md §5.3) ----------------------------------------------------------------
 
 
-def clips_poll_due(*, now: datetime | None = None) -> PollReport:
-    """One tick: ONE batch query per batch-cap of due work, never a query per clip."""
-    now = now or timezone.now()
-    report = PollReport()
-    clips = _claim_due_clips(now)
-    if not clips:
-        return report
-    report.clips = len(clips)
-    by_task: dict[str, list[Clip]] = defaultdict(list)
-    by_feed: list[Clip] = []
-    for clip in clips:
-        if clip.song.upstream_task_id:
-            by_task[clip.song.upstream_task_id].append(clip)
-        elif clip.upstream_id:
-            by_feed.append(clip)
-    cap = settings.SUNO_BATCH_CAP
-    # Few, short retries inside a tick: one slow answer must not hold up every other clip's poll. A clip
-    # whose batch failed is simply polled again later (after Retry-After when the upstream gave one).
-    with get_client(max_attempts=2, backoff_max=5) as client:
-        _poll_tasks(client, by_task, now, report)
-        for chunk in _chunks([c.upstream_id for c in by_feed], cap):
-            report.requests += 1
-            chunk_clips = [c for c in by_feed if c.upstream_id in set(chunk)]
-            try:
-                upstream_clips = client.feed(chunk)
-            except suno_errors.SunoError as error:
-                if isinstance(error, suno_errors.BadRequest) and error.status_code == 404:
-                    _poll_by_batch_id(client, chunk_clips, now, report)
-                else:
-                    _poll_failed(chunk_clips, error, now)
-                continue
-            found_clips = {u.id: u for u in upstream_clips}
-            with transaction.atomic():
-                for clip in chunk_clips:
-                    _apply_clip(clip, found_clips.get(clip.upstream_id), now)
-    return report
-
-
-def _poll_tasks(client, by_task: dict[str, list[Clip]], now: datetime, report: PollReport) -> None:
-    for task_ids in _chunks(sorted(by_task), settings.SUNO_BATCH_CAP):
-        report.requests += 1
-        try:
-            tasks = client.fetch_tasks(task_ids)
-        except suno_errors.SunoError as error:
-            _poll_failed([c for t in task_ids for c in by_task[t]], error, now)
-            continue
-        found = {task.task_id: task for task in tasks}
-        for task_id in task_ids:
-            _apply_task(by_task[task_id], found.get(task_id), now)
-
-
-def _poll_by_batch_id(client, clips: list[Clip], now: datetime, report: PollReport) -> None:
-    """A gateway without /suno/feed: track the native batch id as a task instead (suno-api.md §5.15).
-
-    The song keeps the batch id as its task id from now on, so later ticks go straight to /suno/fetch.
-    """
-    by_batch: dict[str, list[Clip]] = defaultdict(list)
-    for clip in clips:
-        by_batch[clip.song.upstream_batch_id].append(clip)
-    untrackable = by_batch.pop("", [])
-    for clip in untrackable:
-        clip.mark_failed("The music service can't report on this take, so we can't follow it.", now=now)
-    Song.objects.filter(upstream_batch_id__in=list(by_batch), upstream_task_id="").update(
-        upstream_task_id=F("upstream_batch_id")
-    )
-    _poll_tasks(client, by_batch, now, report)
-
-
-def _poll_failed(clips: list[Clip], error: suno_errors.SunoError, now: datetime) -> None:
-    logger.warning("poll of %d clips failed: %s", len(clips), error)
-    delay = getattr(error, "retry_after", None) or POLL_INTERVAL_MAX
-    Clip.objects.filter(pk__in=[c.pk for c in clips], status__in=Clip.IN_FLIGHT_STATUSES).update(
-        next_poll_at=now + timedelta(seconds=delay)
-    )
-
-
-def _apply_task(clips: list[Clip], task: suno_types.Task | None, now: datetime) -> None:
+def lyrics_draft_create(*, owner, idempotency_key: UUID, idea: str) -> tuple[LyricsDraft, bool]:
+    refuse_if_suspended(user=owner, doing="make songs")
     with transaction.atomic():
-        if task is None:  # batch fetch silently omits unknown ids: keep trying until the stuck limit
-            for clip in clips:
-                _reschedule(clip, now)
-            return
-        upstream_by_id = {u.id: u for u in task.clips}
-        for clip in clips:
-            upstream = upstream_by_id.get(clip.upstream_id or "")
-            if upstream is None and not clip.upstream_id and len(task.clips) >= clip.take:
-                upstream = task.clips[clip.take - 1]  # the task lists its two takes in order
-            if task.is_failure and (upstream is None or not upstream.is_terminal):
-                reason = (upstream.error_message if upstream else "") or task.fail_reason
-                _mark_error(clip, upstream, reason or "The music service could not generate this take.", now)
-                continue
-            _apply_clip(clip, upstream, now)
+        draft, created = LyricsDraft.objects.get_or_create(
+            owner=owner, idempotency_key=idempotency_key, defaults={"idea": idea}
+        )
+        if created:
+            enqueue("songs.tasks.submit_lyrics", draft.pk)
+    return draft, created
 
 
-def _reschedule(clip: Clip, now: datetime) -> None:
-    clip.poll_attempts += 1
-    clip.next_poll_at = now + timedelta(seconds=poll_interval(clip.poll_attempts))
-    clip.save(update_fields=["poll_attempts", "next_poll_at", "updated_at"])
-
-
-def _mark_error(clip: Clip, upstream: suno_types.Clip | None, reason: str, now: datetime) -> None:
-    if upstream is not None:
-        clip.upstream_id = clip.upstream_id or upstream.id
-        clip.metadata = upstream.metadata
-    clip.status = Clip.Status.ERROR
-    clip.error_message = reason
-    clip.next_poll_at = None
-    clip.completed_at = now
-    clip.save()
-
-
-def _apply_clip(clip: Clip, upstream: suno_types.Clip | None, now: datetime) -> None:
-    """Copy what the upstream says onto the row. Status only moves forward, so applying twice is harmless."""
-    if upstream is None or clip.is_terminal:
-        if not clip.is_terminal:
-            _reschedule(clip, now)
-        return
-    if upstream.is_failed:
-        reason = upstream.error_message or "The music service could not generate this take."
-        _mark_error(clip, upstream, reason, now)
-        return
-    status = Clip.Status.COMPLETE if upstream.is_complete else upstream.status
-    if upstream.status == "complete" and not upstream.is_complete:
-        status = Clip.Status.STREAMING  # complete without an audio_url is not done yet (suno-api.md §4)
-    if Clip.STATUS_ORDER.get(status, 0) >= Clip.STATUS_ORDER[clip.status]:
-        clip.status = status
-    clip.upstream_id = clip.upstream_id or upstream.id
-    clip.title = upstream.title or clip.title
-    clip.audio_url = upstream.audio_url or clip.audio_url
-    clip.video_url = upstream.video_url or clip.video_url
-    clip.image_url = upstream.image_url or clip.image_url
-    clip.duration = upstream.duration or clip.duration
-    clip.model_name = upstream.model_name or clip.model_name
-    clip.metadata = upstream.metadata or clip.metadata
-    if clip.status == Clip.Status.COMPLETE:
-        clip.completed_at = now
-        clip.next_poll_at = None
-        clip.next_archive_at = now
-        enqueue("songs.tasks.archive_clip", clip.pk)
-    else:
-        clip.poll_attempts += 1
-        clip.next_poll_at = now + timedelta(seconds=poll_interval(clip.poll_attempts))
-    clip.save()
-
-
-def clips_fail_stuck(*, now: datetime | None = None) -> int:
+def lyrics_draft_submit(*, draft_id: int, now: datetime | None = None) -> None:
     now = now or timezone.now()
-    reason = STUCK_CLIP.format(minutes=settings.SUNO_CLIP_TIMEOUT_MINUTES)
-    return Clip.objects.stuck(now).update(
-        status=Clip.Status.ERROR, error_message=reason, next_poll_at=None, completed_at=now
+    if not LyricsDraft.objects.filter(pk=draft_id, state=LyricsDraft.State.QUEUED).update(
+        state=LyricsDraft.State.SUBMITTING
+    ):
+        return  # another run sent it: a paid call goes out once
+    draft = LyricsDraft.objects.get(pk=draft_id)
+    try:
+        with get_client() as client:
+            task_id = client.generate_lyrics(idea=draft.idea)
+    except suno_errors.SunoError as error:
+        logger.warning("lyrics draft %s: %s", draft_id, error)
+        LyricsDraft.objects.filter(pk=draft_id).update(
+            state=LyricsDraft.State.FAILED, error_message=error.user_message
+        )
+        return
+    LyricsDraft.objects.filter(pk=draft_id).update(
+        state=LyricsDraft.State.SUBMITTED, upstream_task_id=task_id, next_poll_at=now + FIRST_POLL_AFTER
     )
-
-
-def songs_sweep(*, now: datetime | None = None) -> None:
-    """Find the work lost jobs left behind: unsent songs, songs stuck while sending, stuck clips."""
-    now = now or timezone.now()
-    for song_id in Song.objects.due_for_submit(now).values_list("pk", flat=True)[:100]:
-        song_submit(song_id=song_id, now=now)
-    # A worker killed mid-submit: the request may or may not have reached the upstream. Never resend.
-    stuck = Song.objects.filter(
-        state=Song.State.SUBMITTING, submitting_since__lt=now - SUBMITTING_STUCK_AFTER
-    )
-    for song_id in stuck.values_list("pk", flat=True):
-        song_fail(song_id=song_id, reason=UNCONFIRMED_SUBMIT, now=now)
-    clips_fail_stuck(now=now)
-    for clip_id in Clip.objects.due_for_archive(now).values_list("pk", flat=True)[:50]:
-        from .archive import clip_archive
-
-        clip_archive(clip_id=clip_id, now=now)
-
-
-def has_pending_work(*, now: datetime, horizon: timedelta = timedelta(seconds=30)) -> bool:
-    return (
-        Clip.objects.in_flight().exists()
-        or Song.objects.filter(state=Song.State.QUEUED, next_submit_at__lte=now + horizon).exists()
-    )
-
-
-def next_wakeup_seconds(*, now: datetime, longest: float = 2.0) -> float:
-    next_poll = (
-        Clip.objects.in_flight().order_by("next_poll_at").values_list("next_poll_at", flat=True).first()
-    )
-    if next_poll is None:
-        return longest
-    return max(0.2, min(longest, (next_poll - now).total_seconds()))
+    enqueue("songs.tasks.poll_tools")
 
 
 # --- Sharing --------------------------------------------------------------------------------------------
@@ -453,13 +430,11 @@ def next_wakeup_seconds(*, now: datetime, longest: float = 2.0) -> float:
 
 def song_publish(*, song: Song) -> None:
     """Give the song its public page and list it on Explore."""
-    _refuse_if_suspended(song.owner, doing="publish songs")
+    refuse_if_suspended(user=song.owner, doing="publish songs")
     if song.is_hidden:
-        raise SongRefused(
-            f"A moderator hid this song, so it can't be made public. Reason: {song.hidden_reason}"
-        )
+        raise Refused(f"A moderator hid this song, so it can't be made public. Reason: {song.hidden_reason}")
     if not song.clips.complete().exists():
-        raise SongRefused("Wait for a take to finish before you share the song.")
+        raise Refused("Wait for a take to finish before you share the song.")
     Song.objects.filter(pk=song.pk).update(is_public=True, published_at=timezone.now())
     song.refresh_from_db(fields=["is_public", "published_at"])
 
@@ -483,3 +458,13 @@ def clip_play_record(*, clip: Clip, listener_key: str, now: datetime | None = No
     except IntegrityError:
         return False
     return True
+
+
+# --- The creator's default model version (docs/upstream.md §2: chosen per request with `mv`) ----------
+
+
+def profile_set_default_model(*, user, model_version: str) -> CreatorProfile:
+    profile, _ = CreatorProfile.objects.update_or_create(
+        user=user, defaults={"default_model_version": model_version}
+    )
+    return profile

@@ -1,4 +1,4 @@
-"""Word timings (suno-api.md §5.13) as lines for the karaoke view and as .lrc / .srt files.
+"""Word timings (docs/upstream.md §5.13) as lines for the karaoke view and as .lrc / .srt files.
 
 The upstream's `word` keeps section tags and newlines ("[Verse]\\nWinter "): a newline inside or after a
 word ends a line, and bracketed tags are dropped from the text a singer reads.

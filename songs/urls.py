@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import tool_views, views
+from . import converters, public_views, views  # noqa: F401  (converters registers the path converters)
 
 app_name = "songs"
 urlpatterns = [
@@ -11,19 +11,18 @@ urlpatterns = [
     path("<int:pk>/retry/", views.song_retry, name="song_retry"),
     path("<int:pk>/publish/", views.song_publish, name="song_publish"),
     path("<int:pk>/unpublish/", views.song_unpublish, name="song_unpublish"),
+    path("clips/<int:pk>/", views.clip_detail, name="clip_detail"),
     path("clips/<int:pk>/card/", views.clip_card, name="clip_card"),
-    # Clip tools (songs/tool_views.py)
-    path("clips/<int:pk>/", tool_views.clip_detail, name="clip_detail"),
-    path("clips/<int:pk>/tools/<str:kind>/", tool_views.clip_asset, name="clip_asset"),
-    path("clips/<int:pk>/tools/<str:kind>/file/", tool_views.clip_asset_file, name="clip_asset_file"),
-    path("clips/<int:pk>/lyrics.<str:fmt>", tool_views.clip_lyrics_file, name="clip_lyrics_file"),
-    path("clips/<int:pk>/extend/", tool_views.clip_extend, name="clip_extend"),
-    path("clips/<int:pk>/concat/", tool_views.clip_concat, name="clip_concat"),
-    path("clips/<int:pk>/stems/<str:mode>/", tool_views.clip_stems, name="clip_stems"),
-    path("upload/", tool_views.upload_create, name="upload_create"),
-    path("upload/source/<str:token>/", tool_views.upload_source, name="upload_source"),
-    path("lyrics/", tool_views.lyrics_draft_create, name="lyrics_draft_create"),
-    path("lyrics/<int:pk>/", tool_views.lyrics_draft_detail, name="lyrics_draft_detail"),
-    path("profile/", tool_views.profile, name="profile"),
-    path("clips/<int:pk>/<str:kind>/", views.clip_media, name="clip_media"),
+    path("clips/<int:pk>/<media_kind:kind>/", views.clip_media, name="clip_media"),
+    path("clips/<int:pk>/tools/<str:kind>/", views.clip_asset, name="clip_asset"),
+    path("clips/<int:pk>/tools/<str:kind>/file/", views.clip_asset_file, name="clip_asset_file"),
+    path("clips/<int:pk>/lyrics.<str:fmt>", views.clip_lyrics_file, name="clip_lyrics_file"),
+    path("clips/<int:pk>/extend/", views.clip_extend, name="clip_extend"),
+    path("clips/<int:pk>/concat/", views.clip_concat, name="clip_concat"),
+    path("clips/<int:pk>/stems/<str:mode>/", views.clip_stems, name="clip_stems"),
+    path("upload/", views.upload_create, name="upload_create"),
+    path("upload/source/<str:token>/", public_views.upload_source, name="upload_source"),
+    path("lyrics/", views.lyrics_draft_create, name="lyrics_draft_create"),
+    path("lyrics/<int:pk>/", views.lyrics_draft_detail, name="lyrics_draft_detail"),
+    path("profile/", views.profile, name="profile"),
 ]

@@ -1,26 +1,33 @@
+"""The creator's own pages: every lookup starts from request.user, so another user's object is a 404.
+The deliberately public pages are in public_views.py."""
+
 from __future__ import annotations
 
-import hashlib
-import hmac
 import uuid
 
-from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from moderation.forms import ReportForm
 from moderation.services import user_is_suspended
-from personas.models import Persona
+from sunostudio.errors import Refused
+from sunostudio.media import ranged_file_response
 
 from . import selectors, services
-from .forms import SongForm, model_limits_json
-from .media import ranged_file_response
-from .models import Clip, Song
-from .tools import default_model_for
+from .forms import (
+    STEM_KINDS,
+    ExtendForm,
+    LyricsIdeaForm,
+    ProfileForm,
+    SongForm,
+    UploadForm,
+    model_limits_json,
+)
+from .models import Clip, ClipAsset, LyricsDraft, Song
+from .timing import timed_lines, to_lrc, to_srt
 
 
 @require_GET
@@ -40,7 +47,7 @@ def song_row(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
 def song_create(request: HttpRequest) -> HttpResponse:
-    personas = Persona.objects.usable_by(request.user)
+    personas = selectors.personas_usable_by(request.user)
     persona = _persona_from(request, personas)  # someone else's private persona: 404
     if request.method == "POST":
         form = SongForm(request.POST, personas=personas)
@@ -49,7 +56,7 @@ def song_create(request: HttpRequest) -> HttpResponse:
                 song, created = services.song_create(
                     owner=request.user, idempotency_key=form.cleaned_data["idempotency_key"], **form.recipe()
                 )
-            except services.SongRefused as refusal:  # suspended: keep what they typed, say why
+            except Refused as refusal:  # suspended: keep what they typed, say why
                 form.add_error(None, refusal.user_message)
             else:
                 if created:
@@ -59,7 +66,10 @@ def song_create(request: HttpRequest) -> HttpResponse:
         if not request.htmx and user_is_suspended(user=request.user):
             messages.warning(request, "Your account is suspended: you can listen, but not make new songs.")
         # The creator's default version (profile), else the site's; a recipe being copied keeps its own.
-        initial = {"model_version": default_model_for(request.user), **(_initial_from_song(request) or {})}
+        initial = {
+            "model_version": selectors.default_model_for(request.user),
+            **(_initial_from_song(request) or {}),
+        }
         if request.GET.get("model_version"):
             initial["model_version"] = request.GET["model_version"]  # kept when the picker swaps choices
         if persona is not None:
@@ -71,7 +81,7 @@ def song_create(request: HttpRequest) -> HttpResponse:
     return render(request, template_name, {"form": form, "model_limits": model_limits_json()})
 
 
-def _persona_from(request: HttpRequest, personas) -> Persona | None:
+def _persona_from(request: HttpRequest, personas):
     """The persona a form asks for (?persona= or the posted picker), looked up among the usable ones."""
     source = request.POST if request.method == "POST" else request.GET
     persona_id = source.get("persona", "")
@@ -89,7 +99,7 @@ def _initial_from_song(request: HttpRequest) -> dict | None:
     if source is None:
         return None
     initial = {**source.recipe(), "mode": source.kind, "idempotency_key": uuid.uuid4()}
-    if source.persona_id and Persona.objects.usable_by(request.user).filter(pk=source.persona_id).exists():
+    if source.persona_id and selectors.personas_usable_by(request.user).filter(pk=source.persona_id).exists():
         initial["persona"] = source.persona_id
     return initial
 
@@ -97,7 +107,8 @@ def _initial_from_song(request: HttpRequest) -> dict | None:
 @require_GET
 def song_detail(request: HttpRequest, pk: int) -> HttpResponse:
     song = get_object_or_404(Song.objects.owned_by(request.user), pk=pk)
-    return render(request, "songs/song_detail.html", {"song": song, "clips": song.clips.order_by("take")})
+    context = {"song": song, "clips": song.clips.order_by("take"), "steps": selectors.song_chain_steps(song)}
+    return render(request, "songs/song_detail.html", context)
 
 
 @require_POST
@@ -106,7 +117,7 @@ def song_retry(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if services.song_retry(song=song):
             messages.info(request, "Sent again. Watch the takes below.")
-    except services.SongRefused as refusal:
+    except Refused as refusal:
         messages.error(request, refusal.user_message)
     return redirect(song)
 
@@ -131,7 +142,7 @@ def clip_media(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     return ranged_file_response(request, field_file, download_name=download_name)
 
 
-# --- Sharing: the owner's switch, then the deliberately public pages -----------------------------------
+# --- Sharing: the owner's switch (the public pages are in public_views.py) -----------------------------
 
 
 @require_POST
@@ -139,7 +150,7 @@ def song_publish(request: HttpRequest, pk: int) -> HttpResponse:
     song = get_object_or_404(Song.objects.owned_by(request.user), pk=pk)
     try:
         services.song_publish(song=song)
-    except services.SongRefused as refusal:
+    except Refused as refusal:
         messages.error(request, refusal.user_message)
     else:
         messages.success(request, "Your song is public: anyone with the link can listen, on Explore too.")
@@ -154,55 +165,216 @@ def song_unpublish(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(song)
 
 
-@login_not_required
-@require_GET
-def explore(request: HttpRequest) -> HttpResponse:
-    sort = request.GET.get("sort") if request.GET.get("sort") in selectors.EXPLORE_ORDERINGS else "new"
-    page = selectors.explore_page(sort=sort, page_number=request.GET.get("page"))
-    return render(request, "songs/song_explore.html", {"page": page, "songs": page.object_list, "sort": sort})
+# --- A finished take's tools: WAV, video, synced lyrics, extend, whole song, stems ------------------
+
+ASSET_KINDS = {kind.value: kind for kind in ClipAsset.Kind}
 
 
-@login_not_required
-@require_GET
-def song_share(request: HttpRequest, pk: int) -> HttpResponse:
-    song = get_object_or_404(Song.objects.public().select_related("owner"), pk=pk)
+def _owned_clip(request: HttpRequest, pk: int) -> Clip:
+    return get_object_or_404(Clip.objects.owned_by(request.user).select_related("song"), pk=pk)
+
+
+def _asset_context(clip: Clip, kind: str, asset: ClipAsset | None) -> dict:
+    lines = timed_lines(asset.words) if asset is not None and kind == ClipAsset.Kind.TIMING else []
+    return {"clip": clip, "song": clip.song, "kind": kind, "asset": asset, "lines": lines}
+
+
+def _clip_page(request: HttpRequest, clip: Clip, *, extend_form: ExtendForm | None = None) -> HttpResponse:
+    assets = {asset.kind: asset for asset in clip.assets.all()}
+    derived = selectors.derived_songs(clip)
     context = {
-        "song": song,
-        "clips": song.clips.visible().complete().order_by("take"),
-        "report_form": ReportForm(),
-        "is_owner": song.owner_id == request.user.pk,
+        "clip": clip,
+        "song": clip.song,
+        "steps": selectors.clip_chain_steps(clip),
+        "asset_panels": [_asset_context(clip, kind, assets.get(kind)) for kind in ClipAsset.Kind],
+        "extensions": derived.extensions,
+        "whole_songs": derived.whole_songs,
+        "stem_sets": derived.stem_sets,
+        "can_concat": services.can_concat(clip),
+        "can_separate": services.can_separate(clip),
+        "extend_form": extend_form
+        or ExtendForm(parent=clip, default_model=selectors.default_model_for(request.user)),
     }
-    return render(request, "songs/song_share.html", context)
+    return render(request, "songs/clip_detail.html", context)
 
 
-@login_not_required
 @require_GET
-def clip_share_media(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
-    """Media for public pages: checked against the song's and clip's public state on every request, so
-    hiding or unpublishing takes effect at once (the owner's URL stays owner-only)."""
-    clip = get_object_or_404(Clip.objects.public(), pk=pk)
-    field_file = {"audio": clip.audio_file, "image": clip.image_file}.get(kind)
-    if not field_file:
-        raise Http404("Not archived yet")
-    # no-cache: a listener's browser asks again every time, so a hidden song stops playing at once
-    return ranged_file_response(request, field_file, cache_control="no-cache")
+def clip_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _clip_page(request, _owned_clip(request, pk))
 
 
-@login_not_required
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def clip_asset(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    clip = _owned_clip(request, pk)
+    if kind not in ASSET_KINDS:
+        raise Http404("No such tool")
+    if request.method == "POST":
+        try:
+            asset = services.clip_asset_request(clip=clip, kind=kind)
+        except Refused as refusal:
+            messages.error(request, refusal.user_message)
+            asset = clip.assets.filter(kind=kind).first()
+    else:
+        asset = clip.assets.filter(kind=kind).first()
+    if not request.htmx:
+        return redirect("songs:clip_detail", clip.pk)
+    return render(request, "songs/clip_detail.html#asset_panel", _asset_context(clip, kind, asset))
+
+
+@require_GET
+def clip_asset_file(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    clip = _owned_clip(request, pk)
+    asset = clip.assets.filter(kind=kind, status=ClipAsset.Status.READY).exclude(file="").first()
+    if asset is None:
+        raise Http404("Not ready")
+    download_name = clip.download_name if request.GET.get("download") else None
+    return ranged_file_response(request, asset.file, download_name=download_name)
+
+
+@require_GET
+def clip_lyrics_file(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    clip = _owned_clip(request, pk)
+    asset = get_object_or_404(clip.assets, kind=ClipAsset.Kind.TIMING, status=ClipAsset.Status.READY)
+    lines = timed_lines(asset.words)
+    if fmt == "lrc":
+        body, content_type = to_lrc(lines, title=clip.title or clip.song.display_title), "text/plain"
+    elif fmt == "srt":
+        body, content_type = to_srt(lines), "application/x-subrip"
+    else:
+        raise Http404("No such format")
+    response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")
+    filename = "".join(ch for ch in clip.download_name if ch.isascii()) or "lyrics"
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    return response
+
+
 @require_POST
-def clip_play(request: HttpRequest, pk: int) -> HttpResponse:
-    """The player's beacon on its first `play` event; the media URL never counts (Range requests)."""
-    clip = get_object_or_404(Clip.objects.public(), pk=pk)
-    services.clip_play_record(clip=clip, listener_key=_listener_key(request))
-    return HttpResponse(status=204)
+def clip_extend(request: HttpRequest, pk: int) -> HttpResponse:
+    clip = _owned_clip(request, pk)
+    form = ExtendForm(request.POST, parent=clip)
+    if not form.is_valid():
+        return _clip_page(request, clip, extend_form=form)  # 200 with what was typed
+    try:
+        song, created = services.clip_extend(
+            owner=request.user,
+            parent=clip,
+            idempotency_key=form.cleaned_data["idempotency_key"],
+            **form.recipe(),
+        )
+    except Refused as refusal:
+        form.add_error(None, refusal.user_message)
+        return _clip_page(request, clip, extend_form=form)
+    if created:
+        messages.success(request, "Extending — your two takes will appear below in a moment.")
+    return redirect(song)
 
 
-def _listener_key(request: HttpRequest) -> str:
-    """The user's id, or a keyed hash of address and browser: anonymous plays dedupe without a session
-    row per listener, and no address is stored."""
-    if request.user.is_authenticated:
-        return f"user:{request.user.pk}"
-    address = request.META.get("REMOTE_ADDR", "")
-    agent = request.headers.get("User-Agent", "")
-    digest = hmac.new(settings.SECRET_KEY.encode(), f"{address}|{agent}".encode(), hashlib.sha256)
-    return "anon:" + digest.hexdigest()[:48]
+@require_POST
+def clip_concat(request: HttpRequest, pk: int) -> HttpResponse:
+    clip = _owned_clip(request, pk)
+    key = _posted_key(request)
+    if key is None:
+        messages.error(request, "This page was out of date. Press Get whole song again.")
+        return redirect("songs:clip_detail", clip.pk)
+    try:
+        song, created = services.clip_concat(owner=request.user, clip=clip, idempotency_key=key)
+    except Refused as refusal:
+        messages.error(request, refusal.user_message)
+        return redirect("songs:clip_detail", clip.pk)
+    if created:
+        messages.success(request, "Splicing the whole song together.")
+    return redirect(song)
+
+
+@require_POST
+def clip_stems(request: HttpRequest, pk: int, mode: str) -> HttpResponse:
+    clip = _owned_clip(request, pk)
+    key = _posted_key(request)
+    if mode not in STEM_KINDS or key is None:
+        messages.error(request, "This page was out of date. Choose the stems again.")
+        return redirect("songs:clip_detail", clip.pk)
+    try:
+        _, created = services.clip_stems(
+            owner=request.user, clip=clip, full=mode == "all", idempotency_key=key
+        )
+    except Refused as refusal:
+        messages.error(request, refusal.user_message)
+        return redirect("songs:clip_detail", clip.pk)
+    if created:
+        messages.success(request, "Separating the stems — they appear below as they finish.")
+    return redirect(reverse("songs:clip_detail", args=[clip.pk]) + "#stems")
+
+
+def _posted_key(request: HttpRequest) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(request.POST.get("idempotency_key", ""))
+    except ValueError:
+        return None
+
+
+@require_http_methods(["GET", "POST"])
+def upload_create(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = UploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                song, created = services.upload_create(
+                    owner=request.user,
+                    idempotency_key=form.cleaned_data["idempotency_key"],
+                    audio=services.UploadedAudio(
+                        file=form.cleaned_data["audio"],
+                        extension=form.audio_extension,
+                        duration=form.audio_duration,
+                    ),
+                    title=form.upload_title(),
+                )
+            except Refused as refusal:
+                form.add_error(None, refusal.user_message)
+            else:
+                if created:
+                    messages.success(request, "Uploaded. Once the music service has it, you can extend it.")
+                return redirect(song)
+    else:
+        form = UploadForm()
+    return render(request, "songs/upload_create.html", {"form": form})
+
+
+@require_POST
+def lyrics_draft_create(request: HttpRequest) -> HttpResponse:
+    form = LyricsIdeaForm(request.POST)
+    draft = None
+    if form.is_valid():
+        try:
+            draft, _ = services.lyrics_draft_create(
+                owner=request.user,
+                idempotency_key=form.cleaned_data["lyrics_key"],
+                idea=form.cleaned_data["lyrics_idea"],
+            )
+        except Refused as refusal:
+            form.add_error("lyrics_idea", refusal.user_message)
+    return render(
+        request, "songs/lyrics_helper.html#lyrics_draft", {"draft": draft, "idea_form": form, "new_key": True}
+    )
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def lyrics_draft_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    draft = get_object_or_404(LyricsDraft.objects.owned_by(request.user), pk=pk)
+    return render(request, "songs/lyrics_helper.html#lyrics_draft", {"draft": draft})
+
+
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = ProfileForm(request.POST)
+        if form.is_valid():
+            services.profile_set_default_model(
+                user=request.user, model_version=form.cleaned_data["default_model_version"]
+            )
+            messages.success(request, "Saved. New songs start with this model version.")
+            return redirect("songs:profile")
+    else:
+        form = ProfileForm(initial={"default_model_version": selectors.default_model_for(request.user)})
+    return render(request, "songs/profile.html", {"form": form})

@@ -46,10 +46,12 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_q",
+    # The studio's layers, lowest first (pyproject.toml's import contracts keep them one-way):
+    # suno (no app) <- sunostudio <- moderation <- songs <- personas.
     "sunostudio",
+    "moderation",
     "songs",
     "personas",
-    "moderation",
 ]
 
 MIDDLEWARE = [
@@ -159,7 +161,7 @@ SUNO_SIMULATOR_URL = f"http://{SUNO_SIMULATOR_HOST}:{SUNO_SIMULATOR_PORT}"
 SUNO_API_BASE = os.environ.get(
     "SUNO_API_BASE", SUNO_SIMULATOR_URL if SUNO_USE_SIMULATOR else "https://api.elkapi.com"
 )
-# Media is archived only from the hosts the upstream serves it from (suno-api.md §7).
+# Media is archived only from the hosts the upstream serves it from (docs/upstream.md §7).
 SUNO_MEDIA_HOSTS = env_list("SUNO_MEDIA_HOSTS", "cdn1.suno.ai,cdn2.suno.ai")
 if SUNO_USE_SIMULATOR:
     SUNO_MEDIA_HOSTS.append(f"{SUNO_SIMULATOR_HOST}:{SUNO_SIMULATOR_PORT}")
@@ -195,3 +197,8 @@ if PRODUCTION:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SECURE_REFERRER_POLICY = "same-origin"
     X_FRAME_OPTIONS = "DENY"
+
+# --- Moderation -----------------------------------------------------------------------------------------
+# What a listener may report, by the kind in the report URL. Moderation fetches each with apps.get_model
+# and asks its manager for `reportable()`, so it never imports the apps that own the content.
+MODERATION_REPORTABLE_MODELS = {"song": "songs.Song", "clip": "songs.Clip", "persona": "personas.Persona"}

@@ -7,7 +7,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-import songs.tool_models
+import songs.models
 
 
 def create_schedule(apps, schema_editor):
@@ -15,7 +15,7 @@ def create_schedule(apps, schema_editor):
     Schedule = apps.get_model("django_q", "Schedule")
     Schedule.objects.update_or_create(
         name="songs.clip_tools_sweep",
-        defaults={"func": "songs.tool_tasks.poll_tools", "schedule_type": "I", "minutes": 1, "repeats": -1},
+        defaults={"func": "songs.tasks.poll_tools", "schedule_type": "I", "minutes": 1, "repeats": -1},
     )
 
 
@@ -114,9 +114,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "file",
-                    models.FileField(
-                        blank=True, max_length=300, upload_to=songs.tool_models.asset_media_path
-                    ),
+                    models.FileField(blank=True, max_length=300, upload_to=songs.models.asset_media_path),
                 ),
                 ("upstream_url", models.URLField(blank=True, max_length=500)),
                 ("words", models.JSONField(blank=True, default=list)),

@@ -11,6 +11,7 @@ from moderation import services
 from moderation.models import ModerationAction, Report, Suspension
 from songs import services as song_services
 from songs.models import Song
+from sunostudio.errors import Refused
 from tests.songs.builders import make_public_song, make_song, song_form_data
 
 pytestmark = pytest.mark.django_db
@@ -197,7 +198,7 @@ def test_a_suspended_user_cannot_generate_but_can_still_listen(client, user, mod
     assert response.status_code == 200
     assert "suspended" in body and "Spamming the feed" in body and 'value="Another One"' in body
     assert Song.objects.count() == 1 and suno.calls() == 0
-    with pytest.raises(song_services.SongRefused):
+    with pytest.raises(Refused):
         song_services.song_create(owner=user, idempotency_key=song_form_data()["idempotency_key"], title="x")
 
 

@@ -6,6 +6,7 @@ from django.urls import reverse
 from moderation import services
 from moderation.models import Report
 from songs.models import Song
+from sunostudio.errors import Refused
 from tests.songs.builders import make_public_song
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +76,7 @@ def test_reporting_ones_own_song_is_refused(client, user):
     response = client.post(report_url("song", song.pk), {"reason": "spam"})
     assert response.status_code == 200 and "your own" in response.content.decode()
     assert not Report.objects.exists()
-    with pytest.raises(services.ModerationRefused):
+    with pytest.raises(Refused):
         services.report_create(reporter=user, target=song, reason="spam")
 
 

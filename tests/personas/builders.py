@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from personas import services as persona_services
 from personas.models import Persona
-from songs import services
+from songs import polling, services
 from songs.models import Song
 
 LYRICS = "[Verse]\nHarbour lights are shining bright\n[Chorus]\nSail away with me tonight"
@@ -28,7 +28,7 @@ def finished_song(*, owner, suno, capture, **recipe) -> Song:
         song, _ = services.song_create(owner=owner, idempotency_key=uuid.uuid4(), **recipe)
     now = suno.advance(13)
     with capture(execute=True):
-        services.clips_poll_due(now=now + timedelta(seconds=60))
+        polling.clips_poll_due(now=now + timedelta(seconds=60))
     assert {c.status for c in song.clips.all()} == {"complete"}
     return song
 

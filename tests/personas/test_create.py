@@ -9,7 +9,7 @@ from django.urls import reverse
 from personas import services, tasks
 from personas.models import Persona
 from songs.models import Clip
-from songs.services import UNCONFIRMED_SUBMIT
+from sunostudio.paid_calls import UNCONFIRMED_SUBMIT
 from tests.personas.builders import finished_song, make_persona
 from tests.songs.builders import make_song
 

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from personas.models import Persona
-from songs import services
+from songs import polling, services
 from songs.forms import PERSONA_MODELS_HELP
 from songs.models import Song
 from suno import versions
@@ -18,7 +18,7 @@ from tests.songs.builders import song_form_data
 
 pytestmark = pytest.mark.django_db
 
-# The body of the seed page "Create music using persona_id" (suno-api.md §5.15), field for field.
+# The body of the seed page "Create music using persona_id" (docs/upstream.md §5.15), field for field.
 SEED_FIELDS = {
     "prompt",
     "generation_type",
@@ -77,7 +77,7 @@ def test_reuse_sends_the_seed_fields_and_its_takes_complete_through_feed(
     feed_before = suno.calls("feed")
     now = suno.advance(13)
     with django_capture_on_commit_callbacks(execute=True):
-        services.clips_poll_due(now=now + timedelta(seconds=60))
+        polling.clips_poll_due(now=now + timedelta(seconds=60))
     assert suno.calls("feed") == feed_before + 1
     clips = list(song.clips.all())
     assert [c.status for c in clips] == ["complete", "complete"]

@@ -5,7 +5,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from songs import archive, services
+from songs import archive, polling
 from songs.models import Clip
 from suno.simulator import media
 from sunostudio.upstream import use_transport
@@ -52,7 +52,7 @@ def test_complete_clip_is_archived_from_the_simulator(user, suno, django_capture
 
     (song,) = create_songs(user, 1, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        services.clips_poll_due(now=suno.advance(13) + timedelta(seconds=60))
+        polling.clips_poll_due(now=suno.advance(13) + timedelta(seconds=60))
     clip = song.clips.first()
     assert clip.audio_file and clip.image_file
     assert clip.audio_file.name.endswith(".mp3") and clip.image_file.name.endswith(".jpeg")
@@ -143,6 +143,6 @@ def test_failed_download_is_retried_later_and_keeps_the_url(user):
     assert clip.playable_url == clip.audio_url  # still playable from the upstream meanwhile
     ok, _ = serve(CDN_OK)
     with use_transport(ok):
-        services.songs_sweep(now=clip.next_archive_at)
+        polling.songs_sweep(now=clip.next_archive_at)
     clip.refresh_from_db()
     assert clip.audio_file.read() == MP3

@@ -3,9 +3,10 @@
 import pytest
 from django.urls import reverse
 
-from songs import tools
+from songs import services
 from songs.models import Clip, ClipAsset
 from songs.timing import timed_lines, to_lrc, to_srt
+from sunostudio.errors import Refused
 from tests.songs.builders import make_song
 from tests.songs.tool_helpers import complete_song, tick_tools
 
@@ -96,7 +97,7 @@ def test_upstream_failure_is_a_failed_state_with_a_retry(
 def test_a_conversion_that_never_finishes_gives_up(user, suno, clip, django_capture_on_commit_callbacks):
     suno.simulator.wav_ready_after = 10_000
     with django_capture_on_commit_callbacks(execute=True):
-        tools.clip_asset_request(clip=clip, kind="wav")
+        services.clip_asset_request(clip=clip, kind="wav")
     tick_tools(suno, django_capture_on_commit_callbacks, seconds=60, rounds=3)
     asset = clip.assets.get(kind="wav")
     assert asset.status == ClipAsset.Status.FAILED
@@ -110,8 +111,8 @@ def test_tools_refuse_an_unfinished_take(client, user):
     response = client.post(reverse("songs:clip_asset", args=[clip.pk, "wav"]), headers={"HX-Request": "true"})
     assert response.status_code == 200
     assert not clip.assets.exists()
-    with pytest.raises(tools.ToolRefused):
-        tools.clip_asset_request(clip=clip, kind="timing")
+    with pytest.raises(Refused):
+        services.clip_asset_request(clip=clip, kind="timing")
 
 
 def test_timing_is_fetched_once_and_gives_karaoke_lrc_and_srt(
@@ -157,7 +158,7 @@ def test_another_creators_clip_tools_are_404(
     client, other_user, user, suno, clip, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        tools.clip_asset_request(clip=clip, kind="timing")
+        services.clip_asset_request(clip=clip, kind="timing")
     client.force_login(other_user)
     urls = [
         reverse("songs:clip_detail", args=[clip.pk]),

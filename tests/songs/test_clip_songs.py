@@ -5,8 +5,9 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from songs import tools
+from songs import services
 from songs.models import Song
+from sunostudio.errors import Refused
 from tests.songs.tool_helpers import complete_song, finish_song
 
 pytestmark = pytest.mark.django_db
@@ -105,7 +106,7 @@ def test_extend_refused_by_the_upstream_is_a_failed_song_with_retry(
 
 def extended(user, suno, clip, capture):
     with capture(execute=True):
-        song, _ = tools.clip_extend(
+        song, _ = services.clip_extend(
             owner=user,
             parent=clip,
             idempotency_key=uuid.uuid4(),
@@ -163,7 +164,9 @@ def test_concat_failure_upstream_is_a_failed_state(user, suno, clip, django_capt
     extension = extended(user, suno, clip, django_capture_on_commit_callbacks)
     suno.faults.add("server_error", endpoint="submit_concat")
     with django_capture_on_commit_callbacks(execute=True):
-        whole, _ = tools.clip_concat(owner=user, clip=extension.clips.first(), idempotency_key=uuid.uuid4())
+        whole, _ = services.clip_concat(
+            owner=user, clip=extension.clips.first(), idempotency_key=uuid.uuid4()
+        )
     whole.refresh_from_db()
     assert whole.state == Song.State.FAILED and whole.error_message
     assert suno.calls("submit_concat") == 1  # a 500 on a paid call is never resent
@@ -198,10 +201,10 @@ def test_stems_are_listed_under_the_clip_with_players_and_downloads(
 
 def test_stems_of_a_stem_are_refused(user, suno, clip, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        stems, _ = tools.clip_stems(owner=user, clip=clip, full=False, idempotency_key=uuid.uuid4())
+        stems, _ = services.clip_stems(owner=user, clip=clip, full=False, idempotency_key=uuid.uuid4())
     finish_song(suno, django_capture_on_commit_callbacks, stems)
-    with pytest.raises(tools.ToolRefused):
-        tools.clip_stems(owner=user, clip=stems.clips.first(), full=False, idempotency_key=uuid.uuid4())
+    with pytest.raises(Refused):
+        services.clip_stems(owner=user, clip=stems.clips.first(), full=False, idempotency_key=uuid.uuid4())
 
 
 def test_stems_with_an_unknown_mode_change_nothing(client, user, clip):
@@ -221,8 +224,8 @@ def test_a_suspended_creator_cannot_start_paid_tools(
     response = post_extend(client, clip, django_capture_on_commit_callbacks, title="Keep Me")
     assert response.status_code == 200 and "suspended" in response.content.decode()
     assert 'value="Keep Me"' in response.content.decode()
-    with pytest.raises(tools.ToolRefused):
-        tools.clip_stems(owner=user, clip=clip, full=True, idempotency_key=uuid.uuid4())
+    with pytest.raises(Refused):
+        services.clip_stems(owner=user, clip=clip, full=True, idempotency_key=uuid.uuid4())
     lyrics = client.post(
         reverse("songs:lyrics_draft_create"), {"lyrics_idea": "x", "lyrics_key": str(uuid.uuid4())}
     )

@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.utils import timezone
 from django_q.models import Schedule
 
-from songs import tool_tasks, tools
+from songs import services, tasks
 from songs.models import ClipAsset, LyricsDraft
 from songs.tasks import _holder, acquire_lease
 
@@ -17,14 +17,14 @@ pytestmark = pytest.mark.django_db
 
 def test_schedule_resumes_the_tools_loop():
     schedule = Schedule.objects.get(name="songs.clip_tools_sweep")
-    assert schedule.func == "songs.tool_tasks.poll_tools" and schedule.minutes == 1
+    assert schedule.func == "songs.tasks.poll_tools" and schedule.minutes == 1
 
 
 def test_a_second_loop_returns_while_one_holds_the_lease(user, suno, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
-        draft, _ = tools.lyrics_draft_create(owner=user, idempotency_key=uuid.uuid4(), idea="the sea")
-    assert acquire_lease(_holder(), name=tool_tasks.LEASE_NAME)
-    tool_tasks.poll_tools(loop_seconds=0)
+        draft, _ = services.lyrics_draft_create(owner=user, idempotency_key=uuid.uuid4(), idea="the sea")
+    assert acquire_lease(_holder(), name=tasks.TOOLS_LEASE_NAME)
+    tasks.poll_tools(loop_seconds=0)
     draft.refresh_from_db()
     assert draft.state == LyricsDraft.State.QUEUED  # the other holder does the work
     assert suno.calls("submit_lyrics") == 0
@@ -34,11 +34,11 @@ def test_the_loop_submits_lost_drafts_and_stops_when_nothing_is_pending(
     user, suno, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False):
-        draft, _ = tools.lyrics_draft_create(owner=user, idempotency_key=uuid.uuid4(), idea="the sea")
+        draft, _ = services.lyrics_draft_create(owner=user, idempotency_key=uuid.uuid4(), idea="the sea")
     # Its job was lost (never ran): the loop's sweep sends it once it has waited a while.
     LyricsDraft.objects.filter(pk=draft.pk).update(created_at=timezone.now() - timedelta(minutes=5))
     sleeps = []
-    tool_tasks.poll_tools(loop_seconds=0, sleep=sleeps.append)
+    tasks.poll_tools(loop_seconds=0, sleep=sleeps.append)
     draft.refresh_from_db()
     assert draft.state == LyricsDraft.State.SUBMITTED and suno.calls("submit_lyrics") == 1
     assert not ClipAsset.objects.exists()

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from songs import tool_forms, tools
+from songs import forms, selectors, services
 from songs.models import Clip, LyricsDraft, Song
 from suno.simulator import media
 from tests.songs.tool_helpers import finish_song, tick_tools
@@ -102,7 +102,7 @@ def test_a_bad_file_gets_a_clear_message_and_nothing_is_created(
 def test_a_file_over_the_size_cap_is_refused(
     client, user, suno, django_capture_on_commit_callbacks, monkeypatch
 ):
-    monkeypatch.setattr(tool_forms, "UPLOAD_MAX_BYTES", 1024)
+    monkeypatch.setattr(forms, "UPLOAD_MAX_BYTES", 1024)
     client.force_login(user)
     response = upload(client, django_capture_on_commit_callbacks, content=wav_bytes(1))
     assert "the limit is" in response.content.decode()
@@ -115,12 +115,12 @@ def test_the_signed_link_works_without_login_only_while_valid(
     client.force_login(user)
     upload(client, django_capture_on_commit_callbacks, content=wav_bytes(2))  # the fetch fails: no matter
     clip = Clip.objects.get()
-    url = tools.upload_source_url(clip).removeprefix("http://127.0.0.1:8000")
+    url = services.upload_source_url(clip).removeprefix("http://127.0.0.1:8000")
     anonymous = Client()
     response = anonymous.get(url)
     assert response.status_code == 200 and b"".join(response.streaming_content)[:4] == b"RIFF"
     assert anonymous.get(url[:-3] + "xx/").status_code == 404  # forged
-    monkeypatch.setattr(tools, "UPLOAD_LINK_MAX_AGE", -1)
+    monkeypatch.setattr(services, "UPLOAD_LINK_MAX_AGE", -1)
     assert anonymous.get(url).status_code == 404  # expired
 
 
@@ -192,7 +192,7 @@ def test_lyrics_refused_upstream_show_the_reason(client, user, suno, django_capt
 def test_a_lyrics_task_that_never_finishes_gives_up(user, suno, django_capture_on_commit_callbacks):
     suno.simulator.lyrics_after = 10_000
     with django_capture_on_commit_callbacks(execute=True):
-        draft, _ = tools.lyrics_draft_create(owner=user, idempotency_key=uuid.uuid4(), idea="the sea")
+        draft, _ = services.lyrics_draft_create(owner=user, idempotency_key=uuid.uuid4(), idea="the sea")
     LyricsDraft.objects.filter(pk=draft.pk).update(created_at=timezone.now() - timedelta(minutes=10))
     tick_tools(suno, django_capture_on_commit_callbacks)
     draft.refresh_from_db()
@@ -201,7 +201,7 @@ def test_a_lyrics_task_that_never_finishes_gives_up(user, suno, django_capture_o
 
 def test_another_creators_lyrics_are_404(client, user, other_user, suno, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        draft, _ = tools.lyrics_draft_create(owner=user, idempotency_key=uuid.uuid4(), idea="the sea")
+        draft, _ = services.lyrics_draft_create(owner=user, idempotency_key=uuid.uuid4(), idea="the sea")
     client.force_login(other_user)
     assert client.get(reverse("songs:lyrics_draft_detail", args=[draft.pk])).status_code == 404
 
@@ -225,11 +225,11 @@ def test_profile_refuses_a_version_that_cannot_generate(client, user):
     client.force_login(user)
     response = client.post(reverse("songs:profile"), {"default_model_version": "chirp-v4-tau"})
     assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
-    assert tools.default_model_for(user) == "chirp-auk"
+    assert selectors.default_model_for(user) == "chirp-auk"
 
 
 def test_each_form_offers_only_versions_valid_for_its_action():
-    extend_versions = dict(tool_forms.extend_version_choices())
+    extend_versions = dict(forms.extend_version_choices())
     assert "chirp-v4-tau" not in extend_versions and "chirp-auk" in extend_versions
-    profile_versions = dict(tool_forms.profile_version_choices())
+    profile_versions = dict(forms.profile_version_choices())
     assert "chirp-v3-0" not in profile_versions and "chirp-v4-tau" not in profile_versions

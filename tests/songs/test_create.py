@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from songs import services
+from songs import polling, services
 from songs.models import Clip, Song
 from tests.songs.builders import song_form_data
 
@@ -104,7 +104,7 @@ def test_rate_limited_submit_is_retried_later_not_failed(user, suno, django_capt
     assert song.state == Song.State.QUEUED
     assert "busy" in song.error_message
     suno.faults.clear()
-    services.songs_sweep(now=song.next_submit_at)
+    polling.songs_sweep(now=song.next_submit_at)
     song.refresh_from_db()
     assert song.state == Song.State.SUBMITTED
 
@@ -112,7 +112,7 @@ def test_rate_limited_submit_is_retried_later_not_failed(user, suno, django_capt
 def test_read_timeout_on_submit_is_never_resent(user, suno, django_capture_on_commit_callbacks):
     suno.faults.add("timeout", endpoint="submit_music", times=1)
     song = _create(user, django_capture_on_commit_callbacks)
-    services.songs_sweep()
+    polling.songs_sweep()
     song.refresh_from_db()
     assert suno.calls("submit_music") == 1
     assert song.state == Song.State.FAILED
@@ -151,7 +151,7 @@ def test_no_available_channel_is_retried_with_backoff(user, suno, django_capture
     song = _create(user, django_capture_on_commit_callbacks)
     assert song.state == Song.State.QUEUED
     assert song.next_submit_at > song.created_at
-    services.songs_sweep(now=song.next_submit_at)
+    polling.songs_sweep(now=song.next_submit_at)
     song.refresh_from_db()
     assert song.state == Song.State.SUBMITTED
 
@@ -159,7 +159,7 @@ def test_no_available_channel_is_retried_with_backoff(user, suno, django_capture
 def test_server_error_on_submit_is_not_resent(user, suno, django_capture_on_commit_callbacks):
     suno.faults.add("server_error", endpoint="submit_music", times=1)
     song = _create(user, django_capture_on_commit_callbacks)
-    services.songs_sweep()
+    polling.songs_sweep()
     song.refresh_from_db()
     assert suno.calls("submit_music") == 1
     assert song.state == Song.State.FAILED

@@ -6,7 +6,7 @@ import httpx
 import pytest
 from django.urls import reverse
 
-from songs import services
+from songs import polling
 from songs.models import Song
 from suno.simulator.transport import SimulatorTransport
 from sunostudio.upstream import use_transport
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 class WithoutFeed(httpx.BaseTransport):
-    """The simulator behind a gateway that doesn't route /suno/feed (suno-api.md §9, question 1)."""
+    """The simulator behind a gateway that doesn't route /suno/feed (docs/upstream.md §9, question 1)."""
 
     def __init__(self, inner: httpx.BaseTransport):
         self.inner = inner
@@ -43,11 +43,11 @@ def test_without_feed_the_batch_id_is_fetched_as_a_task(
 
     gateway = WithoutFeed(SimulatorTransport(suno.simulator))
     with use_transport(gateway, sleep=suno.sleeps.append):
-        services.clips_poll_due(now=suno.advance(2) + timedelta(seconds=60))
+        polling.clips_poll_due(now=suno.advance(2) + timedelta(seconds=60))
         song.refresh_from_db()
         assert song.upstream_task_id == song.upstream_batch_id  # later ticks go straight to /suno/fetch
         with django_capture_on_commit_callbacks(execute=True):
-            services.clips_poll_due(now=suno.advance(15) + timedelta(seconds=120))
+            polling.clips_poll_due(now=suno.advance(15) + timedelta(seconds=120))
     assert gateway.feed_requests == 1
     assert {c.status for c in song.clips.all()} == {"complete"}
     assert all(c.metadata.get("persona_id") == persona.persona_id for c in song.clips.all())

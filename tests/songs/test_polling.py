@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from songs import services, tasks
+from songs import polling, services, tasks
 from songs.models import Clip, PollLease, Song
 from tests.songs.builders import song_form_data
 
@@ -36,7 +36,7 @@ def test_clips_go_from_submitted_to_complete(user, suno, django_capture_on_commi
     for seconds in (1, 3, 10):
         now = suno.advance(seconds)
         with django_capture_on_commit_callbacks(execute=True):
-            services.clips_poll_due(now=now + timedelta(seconds=60))
+            polling.clips_poll_due(now=now + timedelta(seconds=60))
         statuses.append({c.status for c in song.clips.all()})
     assert statuses == [{"queued"}, {"streaming"}, {"complete"}]
     clip = song.clips.first()
@@ -48,7 +48,7 @@ def test_clips_go_from_submitted_to_complete(user, suno, django_capture_on_commi
 def test_streaming_clip_has_a_playable_url(user, suno, django_capture_on_commit_callbacks):
     (song,) = create_songs(user, 1, django_capture_on_commit_callbacks)
     now = suno.advance(4)
-    services.clips_poll_due(now=now + timedelta(seconds=60))
+    polling.clips_poll_due(now=now + timedelta(seconds=60))
     clip = song.clips.first()
     assert clip.status == Clip.Status.STREAMING
     assert clip.playable_url.startswith(suno.simulator.base_url)
@@ -60,7 +60,7 @@ def test_one_batch_query_per_tick_up_to_the_batch_cap(
 ):
     create_songs(user, songs, django_capture_on_commit_callbacks)
     before = suno.calls("fetch_batch")
-    report = services.clips_poll_due(now=suno.advance(1) + timedelta(seconds=60))
+    report = polling.clips_poll_due(now=suno.advance(1) + timedelta(seconds=60))
     assert report.clips == songs * 2
     assert report.requests == expected_requests
     assert suno.calls("fetch_batch") - before == expected_requests
@@ -72,17 +72,17 @@ def test_backoff_per_clip(user, suno, django_capture_on_commit_callbacks):
     now = suno.now() + timedelta(seconds=60)
     gaps = []
     for _ in range(12):
-        services.clips_poll_due(now=now)
+        polling.clips_poll_due(now=now)
         clip = song.clips.first()
         gaps.append((clip.next_poll_at - now).total_seconds())
         now = clip.next_poll_at
     assert gaps == sorted(gaps)
-    assert gaps[0] == 2 and gaps[-1] == services.POLL_INTERVAL_MAX
+    assert gaps[0] == 2 and gaps[-1] == polling.POLL_INTERVAL_MAX
 
 
 def test_a_clip_not_yet_due_is_not_polled(user, suno, django_capture_on_commit_callbacks):
     create_songs(user, 1, django_capture_on_commit_callbacks)
-    report = services.clips_poll_due(now=suno.now())  # next poll is 2 s after submit
+    report = polling.clips_poll_due(now=suno.now())  # next poll is 2 s after submit
     assert report.requests == 0
 
 
@@ -90,12 +90,12 @@ def test_polling_resumes_after_a_worker_died_mid_tick(user, suno, django_capture
     (song,) = create_songs(user, 1, django_capture_on_commit_callbacks)
     now = suno.advance(13)
     # A tick claims the clips (pushing next_poll_at forward as a lease) and the worker dies before asking.
-    claimed = services._claim_due_clips(now + timedelta(seconds=60))
+    claimed = polling._claim_due_clips(now + timedelta(seconds=60))
     assert len(claimed) == 2
-    assert services.clips_poll_due(now=now + timedelta(seconds=61)).requests == 0  # lease still held
+    assert polling.clips_poll_due(now=now + timedelta(seconds=61)).requests == 0  # lease still held
     # Once the lease runs out, the next tick (the one-minute schedule's) picks them up again.
     with django_capture_on_commit_callbacks(execute=True):
-        report = services.clips_poll_due(now=now + timedelta(seconds=60) + services.POLL_LEASE)
+        report = polling.clips_poll_due(now=now + timedelta(seconds=60) + polling.POLL_LEASE)
     assert report.clips == 2
     assert {c.status for c in song.clips.all()} == {"complete"}
 
@@ -130,10 +130,10 @@ def test_stuck_clip_fails_with_a_clear_reason(user, suno, django_capture_on_comm
     (song,) = create_songs(user, 1, django_capture_on_commit_callbacks)
     started = suno.now()
     for _ in range(4):
-        services.clips_poll_due(now=suno.advance(180))
+        polling.clips_poll_due(now=suno.advance(180))
     assert {c.status for c in song.clips.all()} == {"streaming"}
-    assert services.clips_fail_stuck(now=suno.now()) == 0  # 12 minutes: still waiting
-    services.clips_fail_stuck(now=started + timedelta(minutes=settings.SUNO_CLIP_TIMEOUT_MINUTES, seconds=1))
+    assert polling.clips_fail_stuck(now=suno.now()) == 0  # 12 minutes: still waiting
+    polling.clips_fail_stuck(now=started + timedelta(minutes=settings.SUNO_CLIP_TIMEOUT_MINUTES, seconds=1))
     clips = list(song.clips.all())
     assert {c.status for c in clips} == {"error"}
     assert all("within 15 minutes" in c.error_message for c in clips)
@@ -143,7 +143,7 @@ def test_stuck_clip_fails_with_a_clear_reason(user, suno, django_capture_on_comm
 def test_upstream_error_status_carries_the_upstreams_message(user, suno, django_capture_on_commit_callbacks):
     suno.faults.add("clip_error")
     (song,) = create_songs(user, 1, django_capture_on_commit_callbacks)
-    services.clips_poll_due(now=suno.advance(13) + timedelta(seconds=60))
+    polling.clips_poll_due(now=suno.advance(13) + timedelta(seconds=60))
     clips = list(song.clips.all())
     assert {c.status for c in clips} == {"error"}
     upstream_message = clips[0].metadata.get("error_message")
@@ -155,7 +155,7 @@ def test_upstream_error_status_carries_the_upstreams_message(user, suno, django_
 def test_task_failure_marks_clips_failed(user, suno, django_capture_on_commit_callbacks):
     suno.faults.add("task_failure")
     (song,) = create_songs(user, 1, django_capture_on_commit_callbacks)
-    services.clips_poll_due(now=suno.advance(13) + timedelta(seconds=60))
+    polling.clips_poll_due(now=suno.advance(13) + timedelta(seconds=60))
     assert {c.status for c in song.clips.all()} == {"error"}
     assert all(c.error_message for c in song.clips.all())
 
@@ -164,7 +164,7 @@ def test_rate_limited_poll_backs_off_without_failing(user, suno, django_capture_
     (song,) = create_songs(user, 1, django_capture_on_commit_callbacks)
     suno.faults.add("rate_limited", endpoint="fetch_batch", retry_after=9)
     now = suno.advance(4) + timedelta(seconds=60)
-    services.clips_poll_due(now=now)
+    polling.clips_poll_due(now=now)
     clip = song.clips.first()
     assert clip.status == Clip.Status.SUBMITTED
     assert clip.next_poll_at >= now + timedelta(seconds=9)
@@ -174,9 +174,9 @@ def test_applying_the_same_answer_twice_changes_nothing(user, suno, django_captu
     (song,) = create_songs(user, 1, django_capture_on_commit_callbacks)
     now = suno.advance(13) + timedelta(seconds=60)
     with django_capture_on_commit_callbacks(execute=True):
-        services.clips_poll_due(now=now)
+        polling.clips_poll_due(now=now)
     first = list(song.clips.values("status", "completed_at", "audio_url"))
     Clip.objects.update(next_poll_at=now)  # a duplicate tick racing the first
-    services.clips_poll_due(now=now + timedelta(seconds=5))
+    polling.clips_poll_due(now=now + timedelta(seconds=5))
     assert list(song.clips.values("status", "completed_at", "audio_url")) == first
     assert Song.objects.get().state == Song.State.SUBMITTED

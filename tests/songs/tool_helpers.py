@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from songs import services, tools
+from songs import polling, services
 from songs.models import Song
 
 
@@ -14,7 +14,7 @@ def finish_song(suno, capture, song: Song, *, rounds: int = 20) -> Song:
     for _ in range(rounds):
         now = suno.advance(4)
         with capture(execute=True):
-            services.clips_poll_due(now=now + timedelta(seconds=60))
+            polling.clips_poll_due(now=now + timedelta(seconds=60))
         if all(clip.is_terminal for clip in song.clips.all()):
             break
     song.refresh_from_db()
@@ -39,4 +39,4 @@ def tick_tools(suno, capture, *, seconds: float = 3, rounds: int = 1) -> None:
     for _ in range(rounds):
         now = suno.advance(seconds)
         with capture(execute=True):
-            tools.clip_tools_tick(now=now + timedelta(seconds=30))
+            polling.clip_tools_tick(now=now + timedelta(seconds=30))

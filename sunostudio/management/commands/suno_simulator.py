@@ -12,7 +12,7 @@ from suno.simulator.server import make_server
 
 
 class Command(BaseCommand):
-    help = "Serve the local Suno simulator (the ElkAPI contract of docs/suno-api.md) over HTTP."
+    help = "Serve the local Suno simulator (the ElkAPI contract of docs/upstream.md) over HTTP."
     # The simulator knows nothing about our models or URLs: a broken app must not stop it serving.
     requires_system_checks = []
 
