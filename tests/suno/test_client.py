@@ -133,7 +133,7 @@ def complete_clip(clip_id: str = CLIP_A, **overrides) -> dict:
     )
 
 
-# ---- request bodies (suno-api.md §5.4 mode recipes, §5.6, §5.7, §5.9, §5.15) ---------------------
+# ---- request bodies (docs/upstream.md §5.4 mode recipes, §5.6, §5.7, §5.9, §5.15) ---------------------
 
 
 def test_custom_generation_body_and_headers(make_client):

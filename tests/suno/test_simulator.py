@@ -1,4 +1,4 @@
-"""The simulator's HTTP contract (suno-api.md §8), driven through httpx and a ManualClock: no sleeps."""
+"""The simulator's HTTP contract (docs/upstream.md §8), driven through httpx and a ManualClock: no sleeps."""
 
 from __future__ import annotations
 
