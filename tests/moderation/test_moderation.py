@@ -232,3 +232,18 @@ def test_reinstating_lifts_the_suspension_and_is_audited(client, user, moderator
         "suspend",
         "reinstate",
     ]
+
+
+def test_every_hideable_kind_records_who_hid_it(moderator, user):
+    """Songs, clips and personas share moderation's Hideable: one way to hide, the moderator kept."""
+    from tests.personas.builders import make_persona
+
+    song = make_public_song(owner=user)
+    targets = [song, song.clips.first(), make_persona(owner=user, name="Voice", visibility="public")]
+    for target in targets:
+        services.content_hide(target=target, by=moderator, reason="Spam")
+        target.refresh_from_db()
+        assert target.is_hidden and target.hidden_by == moderator and target.hidden_reason == "Spam"
+        services.content_restore(target=target, by=moderator)
+        target.refresh_from_db()
+        assert not target.is_hidden and target.hidden_by is None and target.hidden_reason == ""

@@ -193,3 +193,22 @@ def test_sweep_sends_a_lost_job_and_fails_a_stuck_one(user, suno, django_capture
     assert lost.is_ready
     assert stuck.is_failed and stuck.error_message == UNCONFIRMED_SUBMIT
     assert suno.calls("persona_create") == 1
+
+
+def test_a_suspended_creator_cannot_make_a_persona_and_keeps_what_was_typed(
+    client, user, moderator, suno, django_capture_on_commit_callbacks
+):
+    """Creating a persona is a paid call: the same suspension rule (and sentence) as a new song."""
+    from moderation.services import user_suspend
+
+    song = finished_song(owner=user, suno=suno, capture=django_capture_on_commit_callbacks)
+    user_suspend(user=user, by=moderator, reason="Spamming the feed")
+    client.force_login(user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("personas:persona_create", args=[song.clips.first().pk]), persona_form(name="Kept name")
+        )
+    body = response.content.decode()
+    assert response.status_code == 200 and "suspended" in body and "Spamming the feed" in body
+    assert 'value="Kept name"' in body
+    assert not Persona.objects.exists() and suno.calls("persona_create") == 0

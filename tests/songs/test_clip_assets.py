@@ -8,7 +8,7 @@ from songs.models import Clip, ClipAsset
 from songs.timing import timed_lines, to_lrc, to_srt
 from sunostudio.errors import Refused
 from tests.songs.builders import make_song
-from tests.songs.tool_helpers import complete_song, tick_tools
+from tests.songs.drive import complete_song, tick_tools
 
 pytestmark = pytest.mark.django_db
 

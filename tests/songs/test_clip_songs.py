@@ -8,7 +8,7 @@ from django.urls import reverse
 from songs import services
 from songs.models import Song
 from sunostudio.errors import Refused
-from tests.songs.tool_helpers import complete_song, finish_song
+from tests.songs.drive import complete_song, finish_song
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from songs import forms, selectors, services
 from songs.models import Clip, LyricsDraft, Song
 from suno.simulator import media
-from tests.songs.tool_helpers import finish_song, tick_tools
+from tests.songs.drive import finish_song, tick_tools
 
 pytestmark = pytest.mark.django_db
 
