@@ -14,7 +14,7 @@ from django.utils.html import format_html, format_html_join
 from moderation.admin import ModerationActionsMixin, admin_link, history_panel
 from sunostudio.media import ranged_file_response
 
-from .models import Clip, ClipAsset, CreatorProfile, LyricsDraft, Song
+from .models import Clip, ClipAsset, CreatorProfile, LyricsDraft, ModelVersion, Song
 
 UPSTREAM_FIELDS = (
     "upstream_task_id",
@@ -296,3 +296,48 @@ class LyricsDraftAdmin(admin.ModelAdmin):
 class CreatorProfileAdmin(admin.ModelAdmin):
     list_display = ("user", "default_model_version", "updated_at")
     raw_id_fields = ("user",)
+
+
+@admin.register(ModelVersion)
+class ModelVersionAdmin(admin.ModelAdmin):
+    """The operator's catalogue: what the create forms offer, with each version's limits. An edit shows
+    in the forms at once (the catalogue cache is dropped on save)."""
+
+    list_display = (
+        "mv",
+        "label",
+        "is_enabled",
+        "is_default",
+        "can_generate",
+        "can_extend",
+        "can_persona",
+        "can_cover",
+        "can_stems",
+        "lyrics_max",
+        "tags_max",
+        "sort_order",
+        "note",
+    )
+    list_editable = ("is_enabled", "sort_order")
+    list_filter = ("is_enabled", "can_generate", "can_persona", "can_stems")
+    search_fields = ("mv", "label", "note")
+    fieldsets = (
+        (None, {"fields": ("mv", "label", "note", "is_enabled", "is_default", "sort_order")}),
+        (
+            "What it can do",
+            {"fields": ("can_generate", "can_extend", "can_persona", "can_cover", "can_stems")},
+        ),
+        (
+            "Limits (characters)",
+            {
+                "fields": (
+                    "lyrics_max",
+                    "tags_max",
+                    "negative_tags_max",
+                    "description_max",
+                    "title_max",
+                    "max_length",
+                )
+            },
+        ),
+    )

@@ -8,34 +8,33 @@ import uuid
 
 import mutagen
 from django import forms
-from django.conf import settings
 
 from suno import versions
 
+from . import catalogue
 from .models import Clip, Song
 
 
 def model_version_choices() -> list[tuple[str, str]]:
-    return [(v.mv, f"{v.label} ({v.mv})") for v in versions.generation_versions()]
+    return [(v.mv, v.choice_label) for v in catalogue.generation_versions()]
 
 
 def persona_model_version_choices() -> list[tuple[str, str]]:
-    """The only versions the upstream takes with task=artist_consistency (docs/upstream.md §5.15), newest
-    first."""
-    return [(mv, f"{versions.get_version(mv).label} ({mv})") for mv in reversed(versions.PERSONA_MODELS)]
+    """The versions the upstream takes with a persona (docs/upstream.md §5.15), in the catalogue's order."""
+    return [(v.mv, v.choice_label) for v in catalogue.persona_versions()]
 
 
-PERSONA_MODELS_HELP = (
-    "With a persona the music service accepts only {labels}, so other versions aren't offered."
-).format(labels=", ".join(label for _, label in persona_model_version_choices()))
+def persona_models_help() -> str:
+    labels = ", ".join(label for _, label in persona_model_version_choices())
+    return f"With a persona the music service accepts only {labels}, so other versions aren't offered."
 
 
 def model_limits_json() -> str:
     """Per-version limits for the live character counters (the form enforces the same numbers)."""
-    offered = [v for v in versions.MODEL_VERSIONS if v in versions.generation_versions() or v.persona]
+    offered = [v for v in catalogue.enabled_versions() if v.can_generate or v.can_persona]
     return json.dumps(
         {
-            v.mv: {"lyrics": v.prompt_max, "tags": v.tags_max, "negative_tags": v.negative_tags_max}
+            v.mv: {"lyrics": v.lyrics_max, "tags": v.tags_max, "negative_tags": v.negative_tags_max}
             for v in offered
         }
     )
@@ -64,7 +63,7 @@ class SongForm(forms.Form):
     def __init__(self, *args, personas=None, **kwargs):
         defaults = {
             "idempotency_key": uuid.uuid4(),
-            "model_version": settings.SUNO_DEFAULT_MODEL,
+            "model_version": catalogue.default_mv(),
             "mode": "custom",
         }
         kwargs["initial"] = {**defaults, **(kwargs.get("initial") or {})}
@@ -91,10 +90,9 @@ class SongForm(forms.Form):
             choices = persona_model_version_choices()
             model_field = self.fields["model_version"]
             model_field.choices = choices
-            model_field.help_text = PERSONA_MODELS_HELP
-            model_field.error_messages["invalid_choice"] = PERSONA_MODELS_HELP
-            if not self.is_bound and self.initial.get("model_version") not in dict(choices):
-                self.initial["model_version"] = versions.PERSONA_MODELS[-1]
+            model_field.help_text = model_field.error_messages["invalid_choice"] = persona_models_help()
+            if not self.is_bound and self.initial.get("model_version") not in dict(choices) and choices:
+                self.initial["model_version"] = choices[0][0]
 
     def clean(self):
         data = super().clean()
@@ -103,11 +101,11 @@ class SongForm(forms.Form):
                 self.add_error("mode", "A persona sings your own lyrics: choose Custom lyrics.")
             if data.get("instrumental"):
                 self.add_error("instrumental", "A persona is a voice: untick Instrumental to use one.")
-        version = versions.get_version(data.get("model_version") or "")
+        version = catalogue.get_version(data.get("model_version") or "")
         if version is None:
             return data
         limits = {
-            "lyrics": version.prompt_max,
+            "lyrics": version.lyrics_max,
             "tags": version.tags_max,
             "negative_tags": version.negative_tags_max,
         }
@@ -168,7 +166,7 @@ AUDIO_SIGNATURES = (
 
 
 def extend_version_choices() -> list[tuple[str, str]]:
-    return [(v.mv, f"{v.label} ({v.mv})") for v in versions.generation_versions() if v.extend]
+    return [(v.mv, v.choice_label) for v in catalogue.extend_versions()]
 
 
 def seconds_display(seconds: float) -> str:
@@ -196,7 +194,7 @@ class ExtendForm(forms.Form):
         offered = dict(extend_version_choices())
         model = song.model_version if song.model_version in offered else default_model
         if model not in offered:
-            model = settings.SUNO_DEFAULT_MODEL
+            model = catalogue.default_mv()
         kwargs["initial"] = {
             "idempotency_key": uuid.uuid4(),
             "title": song.title or parent.title,
@@ -222,9 +220,9 @@ class ExtendForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        version = versions.get_version(data.get("model_version") or "")
+        version = catalogue.get_version(data.get("model_version") or "")
         if version is not None:
-            for name, limit in (("lyrics", version.prompt_max), ("tags", version.tags_max)):
+            for name, limit in (("lyrics", version.lyrics_max), ("tags", version.tags_max)):
                 if len(data.get(name) or "") > limit:
                     self.add_error(name, f"{version.label} takes at most {limit:,} characters here.")
         if "lyrics" in data and not data["lyrics"].strip():
@@ -299,7 +297,7 @@ class LyricsIdeaForm(forms.Form):
 
 
 def profile_version_choices() -> list[tuple[str, str]]:
-    return [(v.mv, f"{v.label} ({v.mv}), up to {v.max_length}") for v in versions.generation_versions()]
+    return [(v.mv, f"{v.choice_label}, up to {v.max_length}") for v in catalogue.generation_versions()]
 
 
 class ProfileForm(forms.Form):

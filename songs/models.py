@@ -512,3 +512,51 @@ class CreatorProfile(models.Model):
 
     def __str__(self) -> str:
         return f"Profile of {self.user}"
+
+
+# --- The model catalogue: which Suno versions the studio offers, edited by the operator in the admin ---
+
+
+class ModelVersion(models.Model):
+    """One Suno model version (`mv`). Suno's line moves every few months and resellers enable versions on
+    their own schedule, so the catalogue is data: seeded from suno.versions, then the operator's."""
+
+    mv = models.CharField(
+        "mv", max_length=40, unique=True, help_text="The value sent upstream, e.g. chirp-crow."
+    )
+    label = models.CharField(max_length=60, help_text="What creators see, e.g. v5.")
+    note = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Shown to staff only, e.g. “newest; not yet confirmed on ElkAPI”.",
+    )
+    lyrics_max = models.PositiveIntegerField("lyrics limit", default=3000)
+    tags_max = models.PositiveIntegerField("style limit", default=200)
+    negative_tags_max = models.PositiveIntegerField("excluded styles limit", default=1000)
+    description_max = models.PositiveIntegerField("description limit", default=500)
+    title_max = models.PositiveIntegerField("title limit", default=80)
+    max_length = models.CharField("longest song", max_length=20, blank=True)
+    can_generate = models.BooleanField("generate", default=True)
+    can_extend = models.BooleanField("extend", default=True)
+    can_persona = models.BooleanField("persona", default=False, help_text="Accepted with a persona.")
+    can_cover = models.BooleanField("cover", default=False)
+    can_stems = models.BooleanField("stems", default=False)
+    is_enabled = models.BooleanField("enabled", default=True, help_text="Untick to stop offering it.")
+    is_default = models.BooleanField("default", default=False, help_text="New songs start with it.")
+    sort_order = models.IntegerField(default=0, help_text="Lower comes first; newest first reads best.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["sort_order", "mv"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="modelversion_one_default"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.mv})"
+
+    @property
+    def choice_label(self) -> str:
+        return f"{self.label} ({self.mv})"

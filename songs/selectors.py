@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Prefetch, QuerySet
 
-from suno import versions
-
+from . import catalogue
 from .models import Clip, CreatorProfile, Song
 
 LIBRARY_PAGE_SIZE = 10
@@ -148,10 +146,10 @@ def default_model_for(user) -> str:
     """The creator's default version (profile), else the site's; a version since retired falls back."""
     profile = CreatorProfile.objects.filter(user=user).first()
     if profile and profile.default_model_version:
-        version = versions.get_version(profile.default_model_version)
-        if version is not None and version.generate and not version.deprecated:
+        version = catalogue.get_version(profile.default_model_version)
+        if version is not None and version.can_generate:
             return version.mv
-    return settings.SUNO_DEFAULT_MODEL
+    return catalogue.default_mv()
 
 
 def personas_usable_by(user) -> QuerySet:

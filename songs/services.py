@@ -27,13 +27,13 @@ from django.utils import timezone
 from moderation.services import refuse_if_suspended
 from suno import errors as suno_errors
 from suno import types as suno_types
-from suno import versions
 from suno.client import SunoClient
 from sunostudio import paid_calls
 from sunostudio.errors import Refused
 from sunostudio.jobs import enqueue
 from sunostudio.upstream import get_client
 
+from . import catalogue
 from .models import Clip, ClipAsset, ClipPlay, CreatorProfile, LyricsDraft, Song
 
 logger = logging.getLogger(__name__)
@@ -167,7 +167,7 @@ def clip_stems(*, owner, clip: Clip, full: bool, idempotency_key: UUID) -> tuple
         parent_clip=clip,
         title=clip.title or clip.song.title,
         tags=clip.song.tags,
-        model_version=versions.STEM_MODEL,  # "仅限chirp_auk" (§5.7)
+        model_version=catalogue.stems_mv(),
     )
 
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from personas.models import Persona
 from songs import polling, services
-from songs.forms import PERSONA_MODELS_HELP
+from songs.forms import persona_models_help
 from songs.models import Song
 from suno import versions
 from suno.types import parse_clip
@@ -109,7 +109,7 @@ def test_create_form_offers_only_persona_versions_and_says_why(client, user):
     persona = make_persona(owner=user)
     client.force_login(user)
     page = client.get(reverse("songs:song_create"), {"persona": persona.pk}).content.decode()
-    assert PERSONA_MODELS_HELP.replace("'", "&#x27;") in page
+    assert persona_models_help().replace("'", "&#x27;") in page
     for mv in versions.PERSONA_MODELS:
         assert f'value="{mv}"' in page
     assert 'value="chirp-crow"' not in page and 'value="chirp-v4"' not in page
