@@ -11,6 +11,7 @@ TITLE_MAX = 80  # clients cap at 80; the upstream (and our simulator) rejects > 
 TITLE_HARD_MAX = 100
 DESCRIPTION_MAX = 500  # inspiration mode: one reseller documents 500
 LYRICS_IDEA_MAX = 3000
+UNCONFIRMED_NOTE = "newest; not yet confirmed on ElkAPI"
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,13 @@ class ModelVersion:
     extend: bool = True
     aliases: tuple[str, ...] = ()
     deprecated: bool = False
+    # False: the newest versions, seen at native Suno and at other resellers but not yet confirmed on
+    # ElkAPI (docs/upstream.md §2, §9.6). The simulator accepts them; the studio decides whether to offer them.
+    confirmed: bool = True
+
+    @property
+    def note(self) -> str:
+        return "" if self.confirmed else UNCONFIRMED_NOTE
 
 
 # fmt: off
@@ -41,6 +49,10 @@ MODEL_VERSIONS: tuple[ModelVersion, ...] = (  # one row per version, like the ta
     ModelVersion("chirp-bluejay", "v4.5+", 5000, 1000, 1000, 3000, "8 min", False),
     ModelVersion("chirp-crow", "v5", 5000, 1000, 1000, 3000, "8 min", False),
     ModelVersion("chirp-fenix", "v5.5", 5000, 1000, 1000, 3000, "8 min", False),
+    # Suno's v6 line (September 2026): v5's limits; INFERRED for ElkAPI (§2), so not confirmed.
+    ModelVersion("chirp-hawk", "v6", 5000, 1000, 1000, 3000, "8 min", False, confirmed=False),
+    ModelVersion("chirp-hawk-wild", "v6 wild", 5000, 1000, 1000, 3000, "8 min", False, confirmed=False),
+    ModelVersion("chirp-goose", "v6 mini", 5000, 1000, 1000, 3000, "8 min", False, confirmed=False),
 )
 # fmt: on
 
