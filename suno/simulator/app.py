@@ -6,9 +6,10 @@ from the clock at query time: there are no background threads, and a ManualClock
 its whole lifecycle. Media is rendered lazily, on the first request for a file, and then cached.
 
 The pieces: `routes` (the route table and answer helpers), `faults` (fault switches and what they do),
-`state` (what is remembered and the clock-driven lifecycle), `shapes` (the JSON answers), and one mixin
-per endpoint family: `music`, `lyrics`, `uploads`, `personas`, `polling` and `media_routes` (act/* and
-the CDN). `Simulator` composes them and owns the settings, the stores and the request pipeline.
+`state` (what is remembered and the clock-driven lifecycle), `shapes` (the JSON answers), `dialects`
+(how other gateways of the family answer, §11), `billing` (the balance), and one mixin per endpoint
+family: `music`, `lyrics`, `uploads`, `personas`, `polling` and `media_routes` (act/* and the CDN).
+`Simulator` composes them and owns the settings, the stores and the request pipeline.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
-from .faults import FAULTS, GATEWAY_FAULTS, RESPONSE_FAULTS, Fault, FaultAnswers, Faults
+from .billing import DEFAULT_BALANCE_USD, PRICES_USD, Billing
+from .dialects import DEFAULT_DIALECT, PRESETS, QUIRKS, DialectAnswers, parse_dialect
+from .faults import FAULTS, GATEWAY_FAULTS, RESPONSE_FAULTS, Fault, Faults
 from .lyrics import LyricsEndpoints, write_lyrics
 from .media_routes import ActEndpoints
 from .music import MusicEndpoints
@@ -35,7 +38,6 @@ from .routes import (
     bearer,
     json_object_or_none,
     match_route,
-    task_error,
 )
 from .shapes import VARIANTS
 from .state import ClipState, LyricsState, PersonaState, TaskState
@@ -45,6 +47,9 @@ __all__ = [
     "ENDPOINTS",
     "FAULTS",
     "PAID_ENDPOINTS",
+    "PRESETS",
+    "PRICES_USD",
+    "QUIRKS",
     "VARIANTS",
     "ClipState",
     "Fault",
@@ -66,12 +71,14 @@ class Simulator(
     PersonaEndpoints,
     PollingEndpoints,
     ActEndpoints,
-    FaultAnswers,
+    DialectAnswers,
+    Billing,
 ):
     """The upstream contract behind one `handle()`: settings, stores and the request pipeline.
 
-    Settings (`streaming_after`, `wav_ready_after`, `base_url`, …) may be changed on a live simulator;
-    every status is computed from them and the clock when asked.
+    Settings (`streaming_after`, `wav_ready_after`, `base_url`, `slow_submit`, `media_delay`,
+    `balance_usd`, `unavailable_models`, …) may be changed on a live simulator; every status is computed
+    from them and the clock when asked. The dialect changes with `set_dialect`.
     """
 
     def __init__(
@@ -86,9 +93,15 @@ class Simulator(
         mp4_ready_after: float = 3.0,
         batch_limit: int | None = None,
         timeout_delay: float = 35.0,
+        paid_timeout_delay: float = 130.0,
+        slow_submit: float = 0.0,
+        media_delay: float = 0.0,
         url_fetcher: Callable[[str], tuple[bytes, str]] | None = None,
         trusted_upload_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "testserver"),
         variants: dict[str, str] | None = None,
+        dialect: str = DEFAULT_DIALECT,
+        balance_usd: float = DEFAULT_BALANCE_USD,
+        unavailable_models: Iterable[str] = (),
     ) -> None:
         self.clock = clock
         self.base_url = base_url.rstrip("/")
@@ -98,7 +111,14 @@ class Simulator(
         self.wav_ready_after = wav_ready_after
         self.mp4_ready_after = mp4_ready_after
         self.batch_limit = batch_limit
+        # The timeout fault: beyond the client's 30 s query read timeout, and its 120 s paid one.
         self.timeout_delay = timeout_delay
+        self.paid_timeout_delay = paid_timeout_delay
+        self.slow_submit = slow_submit  # > 0: every paid answer takes this long (the relay awaits Suno)
+        self.media_delay = media_delay  # > 0: every CDN answer takes this long
+        self.dialect, self.quirks = parse_dialect(dialect)
+        self.balance_usd = float(balance_usd)
+        self.unavailable_models = set(unavailable_models)  # mvs with no channel: 503 before the adaptor
         self.url_fetcher = url_fetcher or self.fetch_url
         self.trusted_upload_hosts = tuple(trusted_upload_hosts)
         self.variants = {name: values[0] for name, values in VARIANTS.items()}
@@ -113,6 +133,8 @@ class Simulator(
         self._clips: dict[str, ClipState] = {}
         self._lyrics: dict[str, TaskState] = {}
         self._personas: dict[str, PersonaState] = {}
+        self._wav_tasks: dict[str, str] = {}
+        self._charges: list[tuple[str, float]] = []
         self._conversions: dict[tuple[str, str], float] = {}  # (wav|mp4, clip id) -> started at
         self._media_cache: dict[tuple[str, str], bytes] = {}
         self._media_lock = threading.Lock()
@@ -121,13 +143,19 @@ class Simulator(
 
     @classmethod
     def from_env(cls, **kwargs: Any) -> Simulator:
-        """SUNO_SIMULATOR_FAULTS="rate_limited,server_error:submit_music" and
-        SUNO_SIMULATOR_VARIANTS="wav_response=binary,task_id_format=uuid" for manual tries."""
+        """SUNO_SIMULATOR_FAULTS="rate_limited,server_error:submit_music",
+        SUNO_SIMULATOR_VARIANTS="wav_response=binary,task_id_format=uuid",
+        SUNO_SIMULATOR_DIALECT="new-api" (or "no_feed,quota_zh") and SUNO_SIMULATOR_BALANCE_USD="5"
+        for manual tries; an explicit keyword argument wins over the environment."""
         variants = dict(kwargs.pop("variants", None) or {})
         for item in os.environ.get("SUNO_SIMULATOR_VARIANTS", "").split(","):
             if "=" in item:
                 name, _, value = item.partition("=")
                 variants[name.strip()] = value.strip()
+        if os.environ.get("SUNO_SIMULATOR_DIALECT", "").strip():
+            kwargs.setdefault("dialect", os.environ["SUNO_SIMULATOR_DIALECT"])
+        if os.environ.get("SUNO_SIMULATOR_BALANCE_USD", "").strip():
+            kwargs.setdefault("balance_usd", float(os.environ["SUNO_SIMULATOR_BALANCE_USD"]))
         simulator = cls(variants=variants, **kwargs)
         simulator.faults.add_specs(os.environ.get("SUNO_SIMULATOR_FAULTS", ""))
         return simulator
@@ -148,6 +176,30 @@ class Simulator(
         with self._lock:
             return sum(1 for logged in self.call_log if logged[0] in PAID_ENDPOINTS)
 
+    def counts(self) -> dict[str, Any]:
+        """Calls, paid calls and tasks by endpoint, and the balance: what the control API reports."""
+        with self._lock:
+            calls: dict[str, int] = {}
+            for logged in self.call_log:
+                calls[logged[0]] = calls.get(logged[0], 0) + 1
+            tasks: dict[str, int] = {}
+            for task in self._tasks.values():
+                tasks[task.endpoint] = tasks.get(task.endpoint, 0) + 1
+            paid = {endpoint: n for endpoint, n in calls.items() if endpoint in PAID_ENDPOINTS}
+            return {
+                "calls": calls,
+                "paid_calls": paid,
+                "paid_total": sum(paid.values()),
+                "tasks": tasks,
+                "tasks_total": len(self._tasks),
+                "balance": {
+                    "balance_usd": self.balance_usd,
+                    "used_usd": self.used_usd,
+                    "remaining_usd": self.remaining_usd,
+                },
+                "dialect": self.dialect,
+            }
+
     # -- entry point --
 
     def handle(
@@ -165,7 +217,10 @@ class Simulator(
             query = f"{query}&{extra}" if query else extra
         path = unquote(path)
         route, params = match_route(method, path)
-        endpoint = route.endpoint if route else "unknown"
+        if route is not None and not self.route_served(route):
+            route, params = None, {}  # this dialect's gateway has no such route
+        redirect = self.slash_redirect(method, path, query) if route is not None else None
+        endpoint = "redirect" if redirect else (route.endpoint if route else "unknown")
         request = Request(
             method=method,
             path=path,
@@ -177,21 +232,53 @@ class Simulator(
         )
         with self._lock:
             self.call_log.append((endpoint, method, path, json_object_or_none(body)))
+        if redirect is not None:  # the router answers before any middleware: nothing is charged
+            return redirect
         if route is None:
-            return self.gateway_error(404, f"Invalid URL ({method} {path})", code="invalid_request")
+            return self.unknown_route(method, path)
         handler = getattr(self, route.handler)
         if route.public:
-            return handler(request)
-        if not bearer(request.headers.get("authorization", "")):
+            response = handler(request)
+            response.delay = max(response.delay, self.media_delay)
+            return response
+        authorization = request.headers.get("authorization", "")
+        if not bearer(authorization):
             return self.gateway_error(401, "Invalid token")
+        return self.api_answer(request, handler, key=authorization.partition(" ")[2].strip())
+
+    def api_answer(
+        self, request: Request, handler: Callable[[Request], SimResponse], key: str
+    ) -> SimResponse:
+        """An authenticated API request: the relay's checks in its order, the handler, charging, faults."""
+        endpoint, paid = request.endpoint, request.endpoint in PAID_ENDPOINTS
+        request.body = self.forwarded_body(endpoint, request.body)
+        body = json_object_or_none(request.body)
+        price = self.price(endpoint, body) if paid else 0.0
         fault = self.faults.take(endpoint, GATEWAY_FAULTS)
+        if fault and fault.name == "insufficient_balance":
+            answer = fault.options.get("answer", "")
+            return self.quota_answer(
+                answer=answer, remaining_usd=self.remaining_usd, price_usd=price, key=key
+            )
         if fault:
             return self.gateway_fault(fault, endpoint)
+        mv = body.get("mv") if paid and body else None
+        if isinstance(mv, str) and mv in self.unavailable_models:
+            return self.no_channel(mv)  # the distributor finds no channel for that model
+        if paid and not self.can_pay(price):
+            return self.quota_answer(remaining_usd=self.remaining_usd, price_usd=price, key=key)
         fault = self.faults.take(endpoint, RESPONSE_FAULTS)
         if fault and fault.name == "server_error" and not fault.options.get("work_done"):
             return self.server_error(endpoint)
+        with self._lock:
+            tasks_before = len(self._tasks)
         try:
             response = handler(request)
         except Rejected as rejected:
-            response = task_error(rejected.status, rejected.code, rejected.message)
+            response = self.refusal(rejected, endpoint)
+        if paid and response.status == 200:  # new-api charges a submit that succeeded
+            with self._lock:
+                created = list(self._tasks)[tasks_before:]
+            self.charge(price, created[0] if created else "")
+            response.delay = max(response.delay, self.slow_submit)
         return self.apply_response_fault(fault, response, endpoint) if fault else response

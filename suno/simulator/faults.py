@@ -62,7 +62,9 @@ class Faults:
     ) -> None:
         """Switch a fault on for `endpoint` (None: every API endpoint) for the next `times` requests.
 
-        Options: rate_limited `retry_after` (2); timeout `delay` (timeout_delay); server_error
+        Options: rate_limited `retry_after` (2); timeout `delay` (timeout_delay, or paid_timeout_delay on
+        a paid endpoint); insufficient_balance `answer` (legacy, user_quota, pre_consume, token_exhausted;
+        by default the dialect's); server_error
         `work_done` (False: the paid call creates nothing; True: created, answer lost); clip_error
         `error_type`, `error_message`; task_failure `fail_reason`.
         """
@@ -123,6 +125,7 @@ class FaultAnswers:
     faults: Faults
     streaming_after: float
     timeout_delay: float
+    paid_timeout_delay: float
     _lock: threading.RLock
     _request_seq: int
 
@@ -173,8 +176,9 @@ class FaultAnswers:
     def apply_response_fault(self, fault: Fault, response: SimResponse, endpoint: str) -> SimResponse:
         if fault.name == "server_error":  # work_done=True: the task exists, the answer is lost
             return self.server_error(endpoint)
-        if fault.name == "timeout":
-            response.delay = float(fault.options.get("delay", self.timeout_delay))
+        if fault.name == "timeout":  # beyond the client's read timeout, which is longer for paid calls
+            default = self.paid_timeout_delay if endpoint in PAID_ENDPOINTS else self.timeout_delay
+            response.delay = float(fault.options.get("delay", default))
             return response
         if fault.name == "gateway_timeout":  # Cloudflare gave up waiting; the origin did the work
             html = b"<!DOCTYPE html><html><head><title>524: A timeout occurred</title></head><body>"

@@ -135,6 +135,7 @@ class LyricsEndpoints(Shapes, FaultAnswers):
         task = self.new_task(
             "LYRICS",
             task_id=lyrics.id if native else self.new_task_id(native=False),
+            endpoint=endpoint,
             notify_hook=body_text(body, "notify_hook"),
             lyrics=lyrics,
             ready_after=self.lyrics_after,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from . import media
@@ -144,6 +145,7 @@ class ActEndpoints(MediaRoutes):
 
     base_url: str
     mp4_ready_after: float
+    wav_task: Callable[[ClipState, str], SimResponse | None]  # dialects.DialectAnswers
 
     def act_timing(self, request: Request) -> SimResponse:
         with self._lock:
@@ -160,11 +162,16 @@ class ActEndpoints(MediaRoutes):
         )
 
     def act_wav(self, request: Request) -> SimResponse:
+        url_of = f"{self.base_url}/cdn1/{{}}.wav"
         with self._lock:
             clip = self.complete_clip(request.params["id"], "clip_id")
-            if not self.conversion_ready("wav", clip.id, self.wav_ready_after, start=True):
+            ready = self.conversion_ready("wav", clip.id, self.wav_ready_after, start=True)
+            as_task = self.wav_task(clip, url_of.format(clip.id))  # dialect wav_task_id (§11)
+            if as_task is not None:
+                return as_task
+            if not ready:
                 return json_response(200, {})  # §5.12: still converting
-        url = f"{self.base_url}/cdn1/{clip.id}.wav"
+        url = url_of.format(clip.id)
         shape = self.variants["wav_response"]
         if shape == "binary":
             return SimResponse(200, {"Content-Type": "audio/wav"}, self.media_bytes(clip, "wav"))

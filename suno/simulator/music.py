@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .. import versions
@@ -47,9 +47,12 @@ def _history_entry(clip: ClipState, continue_at: float | None, *, infill: bool =
 class MusicEndpoints(Shapes, FaultAnswers):
     """Simulator mixin: submit/music, generate and the concat endpoints, and the tasks they create."""
 
+    check_origin_task: Callable[[Mapping[str, Any]], None]  # the dialect's task_id rule (dialects.py)
+
     def submit_music(self, request: Request) -> SimResponse:
         body = json_body(request)
         with self._lock:
+            self.check_origin_task(body)
             if body_text(body, "task") == "gen_stem":
                 native = self.variants["stems_response"] == "native"
                 task = self.create_stems(body, request.endpoint, native=native)
@@ -102,6 +105,9 @@ class MusicEndpoints(Shapes, FaultAnswers):
     def create_music(self, body: Mapping[str, Any], endpoint: str, *, native: bool) -> TaskState:
         version = self.music_version(body)
         task_name = body_text(body, "task")
+        if not task_name and body.get("continue_clip_id"):
+            # Suno's older protocol, which a relay that keeps only its own fields still forwards (§11).
+            task_name = "extend"
         if task_name not in TASKS:
             raise Rejected(f"invalid task: {task_name}")
         prompt, tags, title = body_text(body, "prompt"), body_text(body, "tags"), body_text(body, "title")
@@ -155,16 +161,23 @@ class MusicEndpoints(Shapes, FaultAnswers):
                     duration=media.clip_duration(seed, lyrics=prompt, instrumental=instrumental),
                 )
             )
-        task = self.music_task(body, clips, native=native, batch_metadata=metadata)
+        task = self.music_task(body, clips, endpoint, native=native, batch_metadata=metadata)
         self.apply_lifecycle_faults(endpoint, task, clips)
         return task
 
     def music_task(
-        self, body: Mapping[str, Any], clips: list[ClipState], *, native: bool, batch_metadata: dict
+        self,
+        body: Mapping[str, Any],
+        clips: list[ClipState],
+        endpoint: str,
+        *,
+        native: bool,
+        batch_metadata: dict,
     ) -> TaskState:
         return self.new_task(
             "MUSIC",
             task_id=self.new_task_id(native=native),
+            endpoint=endpoint,
             notify_hook=body_text(body, "notify_hook"),
             clip_ids=[c.id for c in clips],
             native=dict(batch_metadata),
@@ -245,7 +258,7 @@ class MusicEndpoints(Shapes, FaultAnswers):
                 )
             )
         batch_metadata = {k: v for k, v in clips[0].metadata.items() if k != "prompt"}
-        task = self.music_task(body, clips, native=native, batch_metadata=batch_metadata)
+        task = self.music_task(body, clips, endpoint, native=native, batch_metadata=batch_metadata)
         self.apply_lifecycle_faults(endpoint, task, clips)
         return task
 
@@ -284,6 +297,6 @@ class MusicEndpoints(Shapes, FaultAnswers):
             duration=duration,
             parts=tuple(parts),
         )
-        task = self.music_task(body, [clip], native=native, batch_metadata=metadata)
+        task = self.music_task(body, [clip], endpoint, native=native, batch_metadata=metadata)
         self.apply_lifecycle_faults(endpoint, task, [clip])
         return task

@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from .routes import Rejected, Request, SimResponse, e_task, json_body, json_response
 from .shapes import Shapes
+from .state import TaskState
 
 
 class PollingEndpoints(Shapes):
-    """Simulator mixin: GET /suno/fetch/{id}, POST /suno/fetch and GET /suno/feed/{ids}."""
+    """Simulator mixin: GET /suno/fetch/{id}, POST /suno/fetch and GET /suno/feed/{ids}.
+
+    The task JSON goes through the dialect (dialects.DialectAnswers: `fetched`, `batch`, `missing_task`).
+    """
 
     batch_limit: int | None
+    fetched: Callable[[TaskState], Any]
+    batch: Callable[[list[TaskState]], SimResponse]
+    missing_task: Callable[[], SimResponse]
 
     def fetch(self, request: Request) -> SimResponse:
         with self._lock:
             task = self._tasks.get(request.params["id"])
             if task is None:
-                raise Rejected("task_not_exist", code="task_not_exist")
-            return e_task(self.task_json(task))
+                return self.missing_task()  # 400 task_not_exist, or data: null (null_when_missing)
+            return e_task(self.fetched(task))
 
     def fetch_batch(self, request: Request) -> SimResponse:
         body = json_body(request)
@@ -28,7 +38,7 @@ class PollingEndpoints(Shapes):
         with self._lock:
             found = [self._tasks[i] for i in dict.fromkeys(ids) if i in self._tasks]
             # §5.14: no guaranteed order; reversed so a client that relies on order is caught.
-            return e_task([self.task_json(task) for task in reversed(found)])
+            return self.batch(list(reversed(found)))
 
     def feed(self, request: Request) -> SimResponse:
         raw = request.params.get("ids") or request.query.get("ids", "")

@@ -28,6 +28,8 @@ ENDPOINTS = (
     "act_wav",
     "act_mp4",
     "act_timing",
+    "billing_subscription",
+    "billing_usage",
     "media",
 )
 # What costs money upstream: quota faults only guard these, and `Simulator.paid_calls()` counts them.
@@ -43,16 +45,25 @@ PAID_ENDPOINTS = frozenset(
         "persona_create",
     }
 )
+# Family N passes Suno's own API through; the relay keeps no task of its own for what these create (§11).
+FAMILY_N_ENDPOINTS = frozenset({"generate", "generate_concat", "generate_lyrics"})
 
 
 class Rejected(Exception):
-    """A request the adaptor refuses: answered as E-task-error (§1.1, §6)."""
+    """A request the adaptor refuses: answered as E-task-error (§1.1, §6).
 
-    def __init__(self, message: str, *, code: str = "invalid_request", status: int = 400) -> None:
+    `relay=True`: the relay itself refused it (the `task_id` rule), so a `nested_error_json` dialect does
+    not wrap it as the upstream's answer.
+    """
+
+    def __init__(
+        self, message: str, *, code: str = "invalid_request", status: int = 400, relay: bool = False
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.status = status
+        self.relay = relay
 
 
 @dataclass
@@ -110,6 +121,9 @@ ROUTES = (
     _route("act_wav", "GET", rf"/suno/act/wav/{_ID}", "act_wav"),
     _route("act_mp4", "GET", rf"/suno/act/mp4/{_ID}", "act_mp4"),
     _route("act_timing", "GET", rf"/suno/act/timing/{_ID}", "act_timing"),
+    # OpenAI-compatible billing, as new-api serves it for a key (§11 balance); also without /v1.
+    _route("billing_subscription", "GET", r"(?:/v1)?/dashboard/billing/subscription", "billing_subscription"),
+    _route("billing_usage", "GET", r"(?:/v1)?/dashboard/billing/usage", "billing_usage"),
     _route("media", "GET HEAD", r"/audiopipe", "media_stream", public=True),
     _route("media", "GET HEAD", r"/cdn1/(?P<id>[^/]+)\.(?P<ext>mp3|wav|mp4)", "media_cdn1", public=True),
     _route(
@@ -147,6 +161,20 @@ def task_error(status: int, code: str, message: str) -> SimResponse:
 
 def not_found() -> SimResponse:
     return SimResponse(404, {"Content-Type": "text/plain; charset=utf-8"}, b"Not Found")
+
+
+# The relay's web UI (a single-page app): what it serves for every path it has no route for (§11).
+WEB_UI_PAGE = (
+    b'<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>New API</title></head>'
+    b"<body><noscript>You need to enable JavaScript to run this app.</noscript>"
+    b'<div id="root"></div></body></html>'
+)
+
+
+def web_ui_page() -> SimResponse:
+    return SimResponse(
+        200, {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-cache"}, WEB_UI_PAGE
+    )
 
 
 # --- request helpers -----------------------------------------------------------------------------------

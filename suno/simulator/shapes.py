@@ -116,6 +116,10 @@ class Shapes(Lifecycle):
             if not task.failure:  # clip errors: the failed clips are what the client needs to show
                 out["data"] = [self.clip_json(self._clips[i]) for i in task.clip_ids]
             return out
+        if task.result is not None:  # a conversion task: its result once done
+            if status == "SUCCESS":
+                out["progress"], out["data"] = "100%", dict(task.result)
+            return out
         if task.action == "LYRICS":
             if status == "SUCCESS":
                 out["progress"], out["data"] = "100%", self.lyrics_json(task.lyrics)

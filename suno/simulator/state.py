@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .routes import Rejected
+from .routes import FAMILY_N_ENDPOINTS, Rejected
 
 
 @dataclass
@@ -59,6 +59,9 @@ class TaskState:
     failure: str = ""  # the task ends FAILURE with this fail_reason...
     fail_after: float = 0.0  # ...this many seconds after submit
     native: dict[str, Any] | None = None  # /suno/generate batches: the top-level metadata
+    endpoint: str = ""  # what created it (for counts)
+    relay: bool = True  # False for Family N batches: the relay has no task of its own for them (§11)
+    result: dict[str, Any] | None = None  # a conversion task (act/wav, §11): its `data` once SUCCESS
 
 
 @dataclass
@@ -112,12 +115,16 @@ class Lifecycle:
         self._clips[clip.id] = clip
         return clip
 
-    def new_task(self, action: str, *, task_id: str, notify_hook: str = "", **fields: Any) -> TaskState:
+    def new_task(
+        self, action: str, *, task_id: str, endpoint: str, notify_hook: str = "", **fields: Any
+    ) -> TaskState:
         task = TaskState(
             id=task_id,
             action=action,
             submitted_at=self.clock(),
             notify_hook=notify_hook,
+            endpoint=endpoint,
+            relay=endpoint not in FAMILY_N_ENDPOINTS,
             **fields,
         )
         self._tasks[task.id] = task

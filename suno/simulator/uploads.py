@@ -84,7 +84,10 @@ class UploadEndpoints(Shapes, FaultAnswers):
         self, url: str, content: bytes, content_type: str, duration: float, failure: str, endpoint: str
     ) -> TaskState:
         task = self.new_task(
-            "MUSIC", task_id=self.new_task_id(native=False), ready_after=self.streaming_after
+            "MUSIC",
+            task_id=self.new_task_id(native=False),
+            endpoint=endpoint,
+            ready_after=self.streaming_after,
         )
         if failure:
             task.failure, task.fail_after = failure, self.streaming_after
