@@ -4,6 +4,7 @@
 """
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import dj_database_url
@@ -82,6 +83,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "sunostudio.context_processors.staff_status",
             ],
         },
     },
@@ -171,8 +173,34 @@ SUNO_CLIP_TIMEOUT_MINUTES = int(os.environ.get("SUNO_CLIP_TIMEOUT_MINUTES", "15"
 # How long one poll job keeps ticking before it hands over to a fresh job (inside Q_CLUSTER timeout).
 SUNO_POLL_LOOP_SECONDS = float(os.environ.get("SUNO_POLL_LOOP_SECONDS", "50"))
 SUNO_DEFAULT_MODEL = os.environ.get("SUNO_DEFAULT_MODEL", "chirp-auk")
+# Staff are warned (banner, admin index, one staff notice) when the key's paid credit drops below this.
+SUNO_BALANCE_WARN_USD = float(os.environ.get("SUNO_BALANCE_WARN_USD", "5"))
 # Public base URL of this app, for links the upstream must fetch (upload by URL).
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+
+# --- Email (staff notices, docs/operators.md) ---------------------------------------------------------
+# Django's SMTP settings, from the environment. Without EMAIL_HOST or an explicit EMAIL_BACKEND nothing is
+# emailed: staff notices still show on the admin index and in the staff banner.
+_DUMMY_EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+
+
+def email_is_configured(environ: Mapping[str, str]) -> bool:
+    backend = environ.get("EMAIL_BACKEND", "").strip()
+    return bool(environ.get("EMAIL_HOST", "").strip()) or (bool(backend) and backend != _DUMMY_EMAIL_BACKEND)
+
+
+if os.environ.get("EMAIL_BACKEND"):
+    EMAIL_BACKEND = os.environ["EMAIL_BACKEND"]
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "10"))  # a stuck mail server must not hold a worker
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+STAFF_NOTICE_EMAIL = env_bool("STAFF_NOTICE_EMAIL", email_is_configured(os.environ))
 
 LOGGING = {
     "version": 1,
