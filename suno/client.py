@@ -4,37 +4,21 @@ Every POST that creates something upstream is paid, so a paid call is sent again
 provably never reached the upstream (a connect error or a pool timeout) or was refused with 429. A read
 timeout or a 5xx may mean the upstream already charged, so the error goes back to the caller with
 `may_have_reached_upstream` set and the caller decides (conventions §4: the row records it and a sweep
-resolves it). Queries are free and are retried with exponential backoff and full jitter.
-
-The API key travels only in the Authorization header: it is scrubbed from every message we copy into an
-exception or a log record.
+resolves it). Queries are free and are retried with exponential backoff and full jitter. The transport,
+the retries and what each answer means live in `gateway.py`.
 """
 
 from __future__ import annotations
 
-import email.utils
-import logging
-import random
-import re
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
-import httpx
-
 from . import versions
-from .errors import (
-    AuthError,
-    BadRequest,
-    InsufficientCredits,
-    MalformedResponse,
-    RateLimited,
-    SunoError,
-    TaskNotFound,
-    UpstreamUnavailable,
-)
+from .errors import BadRequest, MalformedResponse, TaskNotFound
+from .gateway import DEFAULT_TIMEOUTS, Gateway, Reply, Timeouts, as_text, parse_retry_after
 from .types import (
+    Balance,
     Clip,
     Lyrics,
     MediaFile,
@@ -43,7 +27,10 @@ from .types import (
     Task,
     Timing,
     find_media_url,
+    looks_like_clip,
+    parse_balance,
     parse_clip,
+    parse_clip_task,
     parse_lyrics,
     parse_persona,
     parse_task,
@@ -51,108 +38,19 @@ from .types import (
 )
 from .versions import ModelVersion
 
-logger = logging.getLogger("suno")
+__all__ = ["DEFAULT_TIMEOUTS", "FETCH_BATCH_MAX", "SunoClient", "Timeouts", "parse_retry_after"]
+
 _T = TypeVar("_T")
 
 # No batch cap is documented; the contract recommends at most 20 ids per POST /suno/fetch (§5.14).
 FETCH_BATCH_MAX = 20
-
-# These fail before a byte of the request is written, so even a paid call may be sent again.
-_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-
-_QUOTA_WORDS = re.compile(r"quota|balance|credit|insufficient", re.IGNORECASE)
-_REQUEST_ID = re.compile(r"request id:?\s*([A-Za-z0-9_.-]+)", re.IGNORECASE)
-_BEARER = re.compile(r"(Bearer\s+)\S+", re.IGNORECASE)
-_BINARY_TYPES = ("audio/", "video/", "application/octet-stream")
-_MESSAGE_MAX = 500
+WAV_KEYS = ("wav_file_url", "wav_url", "url")
+MP4_KEYS = ("mp4_file_url", "video_url", "url", "mp4")
+# GET /v1/dashboard/billing/usage: OpenAI caps a window at 100 days; new-api ignores it (§11 balance).
+BILLING_WINDOW_DAYS = 100
 
 
-@dataclass(frozen=True)
-class Timeouts:
-    connect: float = 5.0
-    read: float = 30.0
-    write: float = 30.0
-    pool: float = 5.0
-
-
-DEFAULT_TIMEOUTS = Timeouts()
-
-
-@dataclass(frozen=True)
-class _Reply:
-    body: Any  # parsed JSON, or None for a binary or empty media body
-    response: httpx.Response
-
-
-def parse_retry_after(value: str | None, *, date_header: str | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date (RFC 9110 §10.2.3).
-
-    A date is measured against the response's own Date header when there is one, so a skewed local
-    clock doesn't matter.
-    """
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        target = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    now = time.time()
-    if date_header:
-        try:
-            now = email.utils.parsedate_to_datetime(date_header).timestamp()
-        except (TypeError, ValueError, IndexError):
-            pass
-    return max(0.0, target.timestamp() - now)
-
-
-class SunoClient:
-    def __init__(
-        self,
-        *,
-        base_url: str,
-        api_key: str,
-        transport: httpx.BaseTransport | None = None,
-        timeouts: Timeouts = DEFAULT_TIMEOUTS,
-        max_attempts: int = 4,
-        backoff_base: float = 1.0,
-        backoff_max: float = 30.0,
-        sleep: Callable[[float], None] = time.sleep,
-        rand: Callable[[], float] = random.random,
-    ) -> None:
-        self.base_url = base_url
-        self._api_key = api_key
-        self._max_attempts = max(1, max_attempts)
-        self._backoff_base = backoff_base
-        self._backoff_max = backoff_max
-        self._sleep = sleep
-        self._rand = rand
-        self._http = httpx.Client(
-            base_url=base_url,
-            transport=transport,
-            timeout=httpx.Timeout(
-                connect=timeouts.connect, read=timeouts.read, write=timeouts.write, pool=timeouts.pool
-            ),
-            headers={"Authorization": f"Bearer {api_key}", "Accept": "application/json"},
-            follow_redirects=False,  # a redirect means a wrong base URL (§6); never replay a POST
-        )
-
-    def __repr__(self) -> str:
-        return f"SunoClient(base_url={self.base_url!r})"
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> SunoClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
+class SunoClient(Gateway):
     # ---- paid calls -------------------------------------------------------------------------------
 
     def submit_music(self, body: dict) -> Submission:
@@ -235,20 +133,43 @@ class SunoClient:
         title: str,
         mv: str,
         negative_tags: str = "",
+        route: str = "seed",
     ) -> Submission:
-        # Family N, exactly the seed page's body (§5.15, VERIFIED); the answer is E-native clips.
-        body = {
-            "prompt": lyrics,
-            "generation_type": "TEXT",
-            "tags": tags,
-            "negative_tags": negative_tags,
-            "mv": mv,
-            "title": title,
-            "task": "artist_consistency",
-            "persona_id": persona_id,
-            "artist_clip_id": artist_clip_id,
-        }
-        return self._submit("/suno/generate", body, _parse_submission)
+        """A persona song by either route (§5.15).
+
+        `route="seed"`: Family N `POST /suno/generate` with exactly the seed page's body (VERIFIED); the
+        answer is E-native clips. A gateway that has no such route raises `RouteNotServed` (nothing was
+        charged), and the caller may then use `route="task"`: Family T `POST /suno/submit/music` with
+        `task: "artist_consistency"` and the custom-mode fields, answered with a relay task id.
+        """
+        if route == "seed":
+            body = {
+                "prompt": lyrics,
+                "generation_type": "TEXT",
+                "tags": tags,
+                "negative_tags": negative_tags,
+                "mv": mv,
+                "title": title,
+                "task": "artist_consistency",
+                "persona_id": persona_id,
+                "artist_clip_id": artist_clip_id,
+            }
+            return self._submit("/suno/generate", body, _parse_submission)
+        if route == "task":
+            return self.submit_music(
+                {
+                    "task": "artist_consistency",
+                    "mv": mv,
+                    "prompt": lyrics,
+                    "tags": tags,
+                    "title": title,
+                    "negative_tags": negative_tags,
+                    "make_instrumental": False,
+                    "persona_id": persona_id,
+                    "artist_clip_id": artist_clip_id,
+                }
+            )
+        raise ValueError(f"route must be 'seed' or 'task', not {route!r}")
 
     def generate_lyrics(self, *, idea: str) -> str:
         return self._submit("/suno/submit/lyrics", {"prompt": idea}, _parse_task_id)
@@ -314,8 +235,14 @@ class SunoClient:
     def fetch_task(self, task_id: str) -> Task:
         body = self._request("GET", f"/suno/fetch/{task_id}", paid=False).body
         data = _etask_data(body)
-        if isinstance(data, list) and len(data) == 1:
-            data = data[0]
+        if data is None and isinstance(body, dict) and "code" in body:
+            # §11: `data: null` when nothing matched.
+            raise TaskNotFound(f"no task {task_id}: data is null", code="task_not_exist", status_code=200)
+        if isinstance(data, list):
+            if all(isinstance(item, dict) and looks_like_clip(item) for item in data):
+                return parse_clip_task(task_id, data)  # §11: Suno-API answers with the bare clip array
+            if len(data) == 1:
+                data = data[0]
         return parse_task(data)
 
     def fetch_tasks(self, task_ids: Sequence[str], *, action: str | None = None) -> list[Task]:
@@ -349,170 +276,50 @@ class SunoClient:
         return lyrics
 
     def get_wav(self, clip_id: str) -> MediaFile:
+        """A URL, the bytes, nothing yet, or (§11) a `task_id` to follow with `wav_from_task`."""
         reply = self._request("GET", f"/suno/act/wav/{clip_id}", paid=False, media=True)
-        return _media(reply, ("wav_file_url", "wav_url", "url"))
+        return _media(reply, WAV_KEYS)
+
+    def wav_from_task(self, task_id: str) -> MediaFile:
+        """Read the conversion task an act/wav answer named (§11): its result holds the URL once ready.
+
+        Not ready yet: a MediaFile with only `task_id`. A FAILURE task raises BadRequest with its reason.
+        """
+        task = self.fetch_task(task_id)
+        if task.is_failure:
+            raise BadRequest(
+                task.fail_reason or "the WAV conversion failed", code="task_failure", status_code=200
+            )
+        url = find_media_url(task.raw.get("data"), WAV_KEYS) or find_media_url(task.raw, ("result_url",))
+        for clip in task.clips:
+            url = url or find_media_url(clip.raw, WAV_KEYS[:2])
+        return MediaFile(url=url, task_id=task_id)
 
     def get_mp4(self, clip_id: str) -> MediaFile:
         reply = self._request("GET", f"/suno/act/mp4/{clip_id}", paid=False, media=True)
-        return _media(reply, ("mp4_file_url", "video_url", "url", "mp4"))
+        return _media(reply, MP4_KEYS)
 
     def get_timing(self, clip_id: str) -> Timing:
         return parse_timing(self._request("GET", f"/suno/act/timing/{clip_id}", paid=False).body)
 
+    def get_balance(self, *, today: date | None = None) -> Balance:
+        """The key's balance from the OpenAI-compatible billing routes most relays serve (§11). Free.
+
+        The usage window is the widest the family accepts (100 days, ending tomorrow because OpenAI's
+        `end_date` is exclusive). new-api ignores it and reports all-time usage, which is what makes
+        `hard_limit_usd - used_usd` the remaining balance. A relay without these routes raises
+        `RouteNotServed`.
+        """
+        subscription = self._request("GET", "/v1/dashboard/billing/subscription", paid=False).body
+        today = today or datetime.now(UTC).date()
+        start, end = today - timedelta(days=BILLING_WINDOW_DAYS - 1), today + timedelta(days=1)
+        path = f"/v1/dashboard/billing/usage?start_date={start.isoformat()}&end_date={end.isoformat()}"
+        usage = self._request("GET", path, paid=False).body
+        return parse_balance(subscription, usage)
+
     def model_versions(self) -> tuple[ModelVersion, ...]:
         # "Set suno version" is a doc page, not an endpoint (§2, §5.1).
         return versions.MODEL_VERSIONS
-
-    # ---- transport --------------------------------------------------------------------------------
-
-    def _request(
-        self, method: str, path: str, *, json: Any = None, paid: bool, media: bool = False
-    ) -> _Reply:
-        attempt = 0
-        while True:
-            try:
-                response = self._http.request(method, path, json=json)
-            except (httpx.HTTPError, httpx.InvalidURL) as exc:
-                never_sent = isinstance(exc, _NEVER_SENT)
-                error: SunoError = UpstreamUnavailable(
-                    self._scrub(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__),
-                    may_have_reached_upstream=not never_sent,
-                )
-                may_retry = never_sent or not paid
-                logger.warning("suno %s %s: %s", method, path, error.message)
-            else:
-                try:
-                    return self._check(method, path, response, media=media)
-                except (RateLimited, UpstreamUnavailable) as exc:
-                    error = exc
-                    # Any 5xx may have been charged upstream; a 429 was refused before it was accepted.
-                    may_retry = isinstance(exc, RateLimited) or not paid
-            attempt += 1
-            if may_retry and attempt < self._max_attempts:
-                delay = self._backoff(attempt - 1, getattr(error, "retry_after", None))
-                if delay is not None:
-                    logger.info("suno %s %s: retry %d in %.2fs", method, path, attempt, delay)
-                    self._sleep(delay)
-                    continue
-            if paid and isinstance(error, UpstreamUnavailable) and error.may_have_reached_upstream:
-                error.retryable = False  # never resend blindly: the caller must check what happened
-            raise error
-
-    def _backoff(self, attempt: int, retry_after: float | None) -> float | None:
-        """Full jitter; at least Retry-After. None when the server asks for longer than we ever wait:
-        the caller (a queued job) should come back later instead of blocking a worker."""
-        delay = min(self._backoff_max, self._backoff_base * 2**attempt) * self._rand()
-        if retry_after is not None:
-            if retry_after > self._backoff_max:
-                return None
-            delay = max(delay, retry_after)
-        return delay
-
-    def _check(self, method: str, path: str, response: httpx.Response, *, media: bool) -> _Reply:
-        status = response.status_code
-        content_type = response.headers.get("content-type", "").lower()
-        if 200 <= status < 300 and media:
-            if content_type.startswith(_BINARY_TYPES) or not response.content.strip():
-                return _Reply(None, response)  # binary WAV/MP4, or an empty "still converting" body
-        try:
-            body = response.json()
-        except ValueError:  # JSONDecodeError and UnicodeDecodeError are both ValueErrors
-            body = None
-            is_json = False
-        else:
-            is_json = True
-        message, code, request_id = self._describe(body, response)
-
-        if 200 <= status < 300:
-            if not is_json:
-                logger.warning("suno %s %s: HTTP %d with a non-JSON body", method, path, status)
-                raise MalformedResponse(
-                    f"HTTP {status} with a non-JSON body", status_code=status, request_id=request_id
-                )
-            if not _is_failure_envelope(body):
-                return _Reply(body, response)
-
-        logger.warning(
-            "suno %s %s: HTTP %d code=%r request_id=%s: %s", method, path, status, code, request_id, message
-        )
-        if is_json:
-            logger.debug("suno %s %s body: %s", method, path, self._scrub(response.text[:2000]))
-        if not message:
-            message = f"HTTP {status}" + ("" if is_json else " (non-JSON body)")
-        raise _classify(status, code, message, body, response, request_id)
-
-    def _describe(self, body: Any, response: httpx.Response) -> tuple[str, str, str]:
-        """The message, code and request id, wherever this envelope keeps them (§1.1, §6)."""
-        message = code = ""
-        if isinstance(body, dict):
-            error = body.get("error")
-            if isinstance(error, dict):
-                message = _text(error.get("message"))
-                code = _text(error.get("code"))
-            elif isinstance(error, str):
-                message = error
-            message = message or _text(body.get("message")) or _text(body.get("fail_reason"))
-            code = code or _text(body.get("code"))
-        message = self._scrub(message)[:_MESSAGE_MAX]
-        match = _REQUEST_ID.search(message)
-        request_id = match.group(1) if match else ""
-        request_id = (
-            request_id
-            or response.headers.get("x-oneapi-request-id", "")
-            or response.headers.get("x-request-id", "")
-        )
-        return message, code, self._scrub(request_id)
-
-    def _scrub(self, text: str) -> str:
-        if self._api_key:
-            text = text.replace(self._api_key, "[redacted]")
-        return _BEARER.sub(r"\1[redacted]", text)
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ("" if value is None else str(value))
-
-
-def _is_failure_envelope(body: Any) -> bool:
-    """§1.1: success needs `code` absent or "success" and no top-level `error` object."""
-    if not isinstance(body, dict):
-        return False
-    code = body.get("code")
-    if code is not None and _text(code).lower() != "success":
-        return True
-    error = body.get("error")
-    return isinstance(error, dict) or (isinstance(error, str) and bool(error))
-
-
-def _classify(
-    status: int, code: str, message: str, body: Any, response: httpx.Response, request_id: str
-) -> SunoError:
-    info = {"status_code": status, "request_id": request_id}
-    is_gateway_error = isinstance(body, dict) and isinstance(body.get("error"), dict)
-    if status == 401:
-        # Token-level exhaustion may come as a 401 "quota exhausted" gateway error (§6).
-        if _QUOTA_WORDS.search(message):
-            return InsufficientCredits(message, **info)
-        return AuthError(message, **info)
-    if status == 403:
-        if code == "quota_not_enough" or _QUOTA_WORDS.search(message):
-            return InsufficientCredits(message, **info)
-        return AuthError(message, **info)
-    if status == 429:
-        retry_after = parse_retry_after(
-            response.headers.get("retry-after"), date_header=response.headers.get("date")
-        )
-        return RateLimited(message, retry_after=retry_after, **info)
-    if status >= 500:
-        # A 503 gateway error ("no available channel") is answered before the Suno adaptor runs.
-        reached = not (status == 503 and is_gateway_error)
-        return UpstreamUnavailable(message, may_have_reached_upstream=reached, **info)
-    # Other 4xx, 3xx, and a 2xx whose envelope says it failed: the code decides.
-    if code == "task_not_exist":
-        return TaskNotFound(message, code=code, **info)
-    if code == "quota_not_enough":
-        return InsufficientCredits(message, **info)
-    return BadRequest(message, code=code, **info)
 
 
 def _etask_data(body: Any) -> Any:
@@ -541,8 +348,8 @@ def _parse_submission(body: Any) -> Submission:
     if isinstance(data, dict):
         if isinstance(data.get("clips"), list):
             return Submission(
-                task_id=_text(data.get("task_id")),
-                batch_id=_text(data.get("id")),
+                task_id=as_text(data.get("task_id")),
+                batch_id=as_text(data.get("id")),
                 clips=tuple(parse_clip(c) for c in data["clips"]),
             )
         if isinstance(data.get("task_id"), str) and data["task_id"]:
@@ -563,7 +370,7 @@ def _parse_clip_list(body: Any) -> list[Clip]:
     return [parse_clip(item) for item in data]
 
 
-def _media(reply: _Reply, keys: tuple[str, ...]) -> MediaFile:
+def _media(reply: Reply, keys: tuple[str, ...]) -> MediaFile:
     if reply.body is None:
         content = reply.response.content
         content_type = reply.response.headers.get("content-type", "")
@@ -572,4 +379,12 @@ def _media(reply: _Reply, keys: tuple[str, ...]) -> MediaFile:
             if content
             else MediaFile()
         )
-    return MediaFile(url=find_media_url(reply.body, keys))
+    url = find_media_url(reply.body, keys)
+    if url:
+        return MediaFile(url=url)
+    # §11: `data` may be a task id to poll instead of a URL (a string, or an object with `task_id`).
+    data = _etask_data(reply.body)
+    if isinstance(data, dict):
+        data = data.get("task_id")
+    task_id = data.strip() if isinstance(data, str) and isinstance(reply.body, dict) else ""
+    return MediaFile(task_id=task_id)

@@ -1,14 +1,27 @@
 """One exception class per class of upstream failure.
 
 Each class carries the sentence a creator reads (`user_message`) and whether a later retry is safe
-(`retryable`). `str(error)` is for logs: it never holds the API key (the client scrubs it).
+(`retryable`). A `user_message` states what happened and promises nothing: only the Django layer knows
+what happens next (a resend, a Retry button, an admin), so it adds that. It never holds raw JSON.
+`str(error)` and `error.message` are for staff and logs: the upstream's own words, scrubbed of the API
+key (the client does that), unwrapped when the relay nested the upstream's JSON inside its message.
 """
 
 from __future__ import annotations
 
+import re
+
+# A message that still looks like JSON (an object or an array of strings) is never shown to a creator.
+_JSON_LIKE = re.compile(r"[{\[]\s*\"")
+
+
+def readable(message: str) -> bool:
+    """True when `message` is words a person can read, not a JSON document (docs/upstream.md §6)."""
+    return bool(message.strip()) and not _JSON_LIKE.search(message)
+
 
 class SunoError(Exception):
-    user_message = "The music service had a problem. We'll try again shortly."
+    user_message = "The music service had a problem with this request."
     retryable = False
 
     def __init__(self, message: str = "", *, status_code: int | None = None, request_id: str = "") -> None:
@@ -21,21 +34,21 @@ class SunoError(Exception):
 class AuthError(SunoError):
     """401/403: the key is missing, wrong, expired or not allowed this model."""
 
-    user_message = "The studio's music service key was refused. An admin needs to check the API key."
+    user_message = "The studio's music service key was refused."
 
 
 class InsufficientCredits(SunoError):
-    """403 quota_not_enough (or a 'quota exhausted' gateway error): the account balance ran out."""
+    """Out of credit: 403 `quota_not_enough` / `insufficient_user_quota`, `pre_consume_token_quota_failed`,
+    a 401 for an exhausted token (`TokenStatusExhausted`), or quota words in the message (§6, §11).
+    Nothing was made and nothing was charged; staff read the gateway's own words in `message`."""
 
-    user_message = (
-        "The studio is out of music credits. An admin has been notified; try again once it's topped up."
-    )
+    user_message = "The studio's music credit is used up, so nothing was made."
 
 
 class RateLimited(SunoError):
     """429: too many requests. Safe to retry after `retry_after` seconds: the request was not accepted."""
 
-    user_message = "The music service is busy right now. We'll retry automatically in a moment."
+    user_message = "The music service was too busy to take this request."
     retryable = True
 
     def __init__(self, message: str = "", *, retry_after: float | None = None, **kwargs) -> None:
@@ -51,7 +64,7 @@ class UpstreamUnavailable(SunoError):
     channel"). When it is True, a paid call must never be resent: the upstream may already have charged.
     """
 
-    user_message = "The music service is unavailable right now. Please try again in a few minutes."
+    user_message = "The music service couldn't be reached."
     retryable = True
 
     def __init__(self, message: str = "", *, may_have_reached_upstream: bool = True, **kwargs) -> None:
@@ -67,16 +80,47 @@ class BadRequest(SunoError):
     def __init__(self, message: str = "", *, code: str = "", **kwargs) -> None:
         super().__init__(message, **kwargs)
         self.code = code
-        if message:
+        if message and readable(message):
             self.user_message = f"The music service refused this request: {message}"
 
 
 class TaskNotFound(BadRequest):
-    """400 task_not_exist: an unknown task id, or one that belongs to another key."""
+    """400 `task_not_exist` (message `task_not_exist` or `task_origin_not_exist`): an unknown task id, one
+    that belongs to another key, or, on a submit, a `task_id` the relay did not create (§5.10, §11)."""
+
+
+class RouteNotServed(BadRequest):
+    """This gateway has no such route: a 404, or the relay's web UI answering a JSON route with HTML
+    (HTTP 200 `text/html`, §11). A paid call answered this way created no task, so nothing was charged."""
+
+    user_message = "This music service gateway doesn't offer that feature."
+    may_have_reached_upstream = False
+
+    def __init__(self, message: str = "", **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.user_message = type(self).user_message  # the gateway's words (or HTML) are for staff only
+
+
+class ModelUnavailable(BadRequest):
+    """The gateway says the model version is not available, not supported, or has no channel (§6, §11).
+
+    `mv` is the version it named ("" when it named none). It was refused before any work was done.
+    """
+
+    may_have_reached_upstream = False
+
+    def __init__(self, message: str = "", *, mv: str = "", **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.mv = mv
+        self.user_message = (
+            f"The music service doesn't offer the model version {mv}."
+            if mv
+            else "The music service doesn't offer that model version."
+        )
 
 
 class MalformedResponse(SunoError):
     """A 2xx whose body is not the JSON shape docs/upstream.md describes."""
 
-    user_message = "The music service sent an answer we couldn't read. We'll try again shortly."
+    user_message = "The music service sent an answer we couldn't read."
     retryable = True

@@ -13,6 +13,16 @@ from typing import Any
 from .errors import MalformedResponse
 
 CLIP_STATUSES = ("submitted", "queued", "streaming", "complete", "error")
+# Clip statuses seen in the wild that are not Suno's five (§11): the task enum's words on a clip.
+CLIP_STATUS_ALIASES = {
+    "unknown": "queued",
+    "not_start": "submitted",
+    "in_progress": "queued",
+    "success": "complete",
+    "succeeded": "complete",
+    "failure": "error",
+    "failed": "error",
+}
 TASK_PENDING = {"NOT_START", "SUBMITTED", "QUEUED", "IN_PROGRESS", "UNKNOWN", "STREAMING", ""}
 # Variant spellings seen in docs (CometAPI prose): map to the new-api enum.
 TASK_STATUS_ALIASES = {"COMPLETE": "SUCCESS", "FAILED": "FAILURE"}
@@ -36,6 +46,15 @@ def _int(value: Any) -> int:
         return int(value or 0)
     except (TypeError, ValueError):
         return 0
+
+
+_MS_THRESHOLD = 10**11  # as seconds: the year 5138; as milliseconds: 1973
+
+
+def _unix_seconds(value: Any) -> int:
+    """Unix seconds, also from milliseconds (one upstream adaptor reports `finish_time` in ms, §11)."""
+    number = _int(value)
+    return number // 1000 if number >= _MS_THRESHOLD else number
 
 
 @dataclass(frozen=True)
@@ -92,9 +111,12 @@ def parse_clip(item: Any) -> Clip:
         raise MalformedResponse("clip without an id")
     status = _str(item.get("status")).lower()
     if status not in CLIP_STATUSES:
-        # Flattened variant: `state: succeeded|failed|running` next to or instead of `status`.
+        # Flattened variant: `state: succeeded|failed|running` next to or instead of `status`; then the
+        # task enum's words (UNKNOWN, SUBMITTED, …, §11); anything else is still pending.
         state = _str(item.get("state")).lower()
-        status = {"succeeded": "complete", "failed": "error", "error": "error"}.get(state, "queued")
+        status = {"succeeded": "complete", "failed": "error", "error": "error"}.get(state) or (
+            CLIP_STATUS_ALIASES.get(status, "queued")
+        )
     history = metadata.get("history") or item.get("history") or ()
     concat_history = metadata.get("concat_history") or item.get("concat_history") or ()
     return Clip(
@@ -154,7 +176,7 @@ def parse_lyrics(value: Any) -> Lyrics | None:
     return Lyrics(
         id=_str(value.get("id")),
         title=_str(value.get("title")),
-        text=_str(value.get("text")),
+        text=_str(value.get("text")) or _str(value.get("prompt")),  # §11: some put the words in `prompt`
         status=status,
         error_message=_str(value.get("error_message")),
     )
@@ -187,6 +209,19 @@ class Task:
         return self.is_success or self.is_failure
 
 
+def looks_like_clip(item: dict) -> bool:
+    """A clip object rather than a task: clips carry media or metadata, tasks carry times and `data`."""
+    if "submit_time" in item or "action" in item:
+        return False
+    return any(key in item for key in ("audio_url", "clip_id", "metadata", "model_name"))
+
+
+def _looks_like_lyrics(item: Any) -> bool:
+    if not isinstance(item, dict) or "audio_url" in item:
+        return False
+    return "text" in item or ("prompt" in item and "state" in item)
+
+
 def parse_task(item: Any) -> Task:
     if not isinstance(item, dict):
         raise MalformedResponse(f"expected a task object, got {type(item).__name__}")
@@ -204,10 +239,19 @@ def parse_task(item: Any) -> Task:
     if action == "LYRICS" or (isinstance(inner, dict) and "text" in inner and "clips" not in inner):
         lyrics = parse_lyrics(inner)
     elif isinstance(inner, list):
-        if inner and isinstance(inner[0], dict) and "text" in inner[0] and "audio_url" not in inner[0]:
+        if inner and _looks_like_lyrics(inner[0]):
             lyrics = parse_lyrics(inner)
         else:
-            clips = tuple(parse_clip(c) for c in inner if isinstance(c, dict))
+            items = [c for c in inner if isinstance(c, dict)]
+            if status == "SUCCESS":
+                # §11: a trimmed SUCCESS task whose clips have an audio_url but no status: they are done.
+                items = [
+                    {**c, "status": "complete"}
+                    if not c.get("status") and not c.get("state") and c.get("audio_url")
+                    else c
+                    for c in items
+                ]
+            clips = tuple(parse_clip(c) for c in items)
     elif isinstance(inner, dict):
         if isinstance(inner.get("clips"), list):
             clips = tuple(parse_clip(c) for c in inner["clips"])
@@ -219,12 +263,38 @@ def parse_task(item: Any) -> Task:
         action=action,
         fail_reason=_str(item.get("fail_reason")),
         progress=_str(item.get("progress")),
-        submit_time=_int(item.get("submit_time")),
-        start_time=_int(item.get("start_time")),
-        finish_time=_int(item.get("finish_time")),
+        submit_time=_unix_seconds(item.get("submit_time")),
+        start_time=_unix_seconds(item.get("start_time")),
+        finish_time=_unix_seconds(item.get("finish_time")),
         clips=clips,
         lyrics=lyrics,
         raw=dict(item),
+    )
+
+
+def parse_clip_task(task_id: str, items: list) -> Task:
+    """§11: Suno-API served directly answers a single fetch with the bare clip array instead of a task.
+
+    The task is rebuilt from its clips: none yet is `SUBMITTED`; every clip done is `SUCCESS`; every clip
+    final with one failed is `FAILURE` (with that clip's message); anything else is `IN_PROGRESS`.
+    """
+    clips = tuple(parse_clip(item) for item in items)
+    if not clips:
+        status = "SUBMITTED"
+    elif all(c.is_complete for c in clips):
+        status = "SUCCESS"
+    elif all(c.is_terminal for c in clips):
+        status = "FAILURE"
+    else:
+        status = "IN_PROGRESS"
+    fail_reason = next((c.error_message for c in clips if c.is_failed and c.error_message), "")
+    return Task(
+        task_id=task_id,
+        status=status,
+        action="MUSIC",
+        fail_reason=fail_reason if status == "FAILURE" else "",
+        clips=clips,
+        raw={"task_id": task_id, "data": list(items)},
     )
 
 
@@ -323,6 +393,7 @@ class MediaFile:
     url: str = ""
     content: bytes = b""
     content_type: str = ""
+    task_id: str = ""  # §11: the gateway answered a conversion task to poll (`SunoClient.wav_from_task`)
 
     @property
     def is_ready(self) -> bool:
@@ -343,3 +414,26 @@ def find_media_url(body: Any, keys: tuple[str, ...]) -> str:
     if inner is not None and inner is not body:
         return find_media_url(inner, keys)
     return ""
+
+
+@dataclass(frozen=True)
+class Balance:
+    """What the key may still spend, in US dollars (§11 balance)."""
+
+    hard_limit_usd: float
+    used_usd: float
+    remaining_usd: float
+
+
+def parse_balance(subscription: Any, usage: Any) -> Balance:
+    """`hard_limit_usd` is dollars; `total_usage` is **cents** (OpenAI's billing API, which relays copy)."""
+    if isinstance(subscription, dict) and "hard_limit_usd" not in subscription:
+        subscription = subscription.get("data")
+    if isinstance(usage, dict) and "total_usage" not in usage:
+        usage = usage.get("data")
+    hard = _float_or_none(subscription.get("hard_limit_usd")) if isinstance(subscription, dict) else None
+    cents = _float_or_none(usage.get("total_usage")) if isinstance(usage, dict) else None
+    if hard is None or cents is None:
+        raise MalformedResponse("billing: no hard_limit_usd or total_usage")
+    used = round(cents / 100, 6)
+    return Balance(hard_limit_usd=hard, used_usd=used, remaining_usd=round(hard - used, 6))

@@ -22,6 +22,7 @@ from suno.errors import (
     InsufficientCredits,
     MalformedResponse,
     RateLimited,
+    RouteNotServed,
     SunoError,
     TaskNotFound,
     UpstreamUnavailable,
@@ -161,10 +162,15 @@ def test_custom_generation_body_and_headers(make_client):
 
 def test_explicit_timeouts_travel_with_every_request(make_client):
     client, upstream = make_client(
-        etask(TASK_ID), timeouts=Timeouts(connect=1.0, read=2.0, write=3.0, pool=4.0)
+        answer(200, {"id": "l", "text": "t", "title": "", "status": "complete"}),
+        etask(TASK_ID),
+        timeouts=Timeouts(connect=1.0, read=2.0, write=3.0, pool=4.0, paid_read=6.0),
     )
-    client.generate_lyrics(idea="rain")
+    client.fetch_lyrics("l")
     assert upstream.last.extensions["timeout"] == {"connect": 1.0, "read": 2.0, "write": 3.0, "pool": 4.0}
+    # A paid POST waits longer for its answer: the relay only answers once Suno took the submit.
+    client.generate_lyrics(idea="rain")
+    assert upstream.last.extensions["timeout"] == {"connect": 1.0, "read": 6.0, "write": 3.0, "pool": 4.0}
 
 
 def test_default_timeouts():
@@ -761,7 +767,7 @@ ERROR_CASES = [
     (gateway_error(429, "rate limited"), RateLimited),
     (task_error(500, "fail_to_fetch_task", "upstream said no"), UpstreamUnavailable),
     (gateway_error(502, "bad gateway"), UpstreamUnavailable),
-    (gateway_error(503, "no available channel for model chirp-auk"), UpstreamUnavailable),
+    (gateway_error(503, "no available channel for model suno_music"), UpstreamUnavailable),
     (gateway_error(504, "gateway timeout"), UpstreamUnavailable),
     (
         answer(524, content=b"<html>A timeout occurred</html>", headers={"content-type": "text/html"}),
@@ -770,13 +776,13 @@ ERROR_CASES = [
     (task_error(400, "task_not_exist", "task_not_exist"), TaskNotFound),
     (task_error(400, "invalid_request", "prompt_empty"), BadRequest),
     (gateway_error(413, "request entity too large"), BadRequest),
-    (answer(404, content=b"<html>not found</html>", headers={"content-type": "text/html"}), BadRequest),
+    (answer(404, content=b"<html>not found</html>", headers={"content-type": "text/html"}), RouteNotServed),
     (answer(301, content=b"", headers={"location": "https://elsewhere/"}), BadRequest),
     (task_error(200, "quota_not_enough", "user quota is not enough"), InsufficientCredits),
     (task_error(200, "task_not_exist", "task_not_exist"), TaskNotFound),
     (task_error(200, "invalid_action", "invalid_action"), BadRequest),
     (gateway_error(200, "weird success with an error"), BadRequest),
-    (answer(200, content=b"<html>ok</html>", headers={"content-type": "text/html"}), MalformedResponse),
+    (answer(200, content=b"<html>ok</html>", headers={"content-type": "text/html"}), RouteNotServed),
     (answer(200, content=b'{"code": "succ', headers={"content-type": "application/json"}), MalformedResponse),
 ]
 
@@ -828,7 +834,7 @@ def test_task_not_exist_on_fetch(make_client, sleeps):
 @pytest.mark.parametrize(
     "step, reached",
     [
-        (gateway_error(503, "no available channel for model chirp-auk"), False),
+        (gateway_error(503, "no available channel for model suno_music"), False),
         (answer(503, content=b"<html>503</html>"), True),
         (task_error(500, "upstream_error", "boom"), True),
         (gateway_error(502, "bad gateway"), True),
@@ -1057,7 +1063,7 @@ def test_paid_call_is_never_resent_when_it_may_have_arrived(make_client, sleeps,
 
 def test_paid_call_on_503_no_channel_is_not_resent_but_flagged_safe(make_client, sleeps):
     client, upstream = make_client(
-        gateway_error(503, "no available channel for model chirp-auk"), etask(TASK_ID)
+        gateway_error(503, "no available channel for model suno_music"), etask(TASK_ID)
     )
     with pytest.raises(UpstreamUnavailable) as excinfo:
         client.generate_lyrics(idea="x")
