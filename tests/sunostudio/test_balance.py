@@ -12,74 +12,89 @@ from sunostudio import tasks
 from sunostudio.balance import LOW_BALANCE_CAUSE, upstream_balance_refresh
 from sunostudio.models import StaffNotice, UpstreamBalance
 
-from .billing import SUBSCRIPTION, USAGE, billing_gateway
+from .billing import html_gateway
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_read_stores_the_amounts_in_dollars():
-    with billing_gateway(hard_limit_usd=100.0, usage_cents=2500) as gateway:
-        tasks.refresh_upstream_balance()
+def spend(suno, *, limit_usd: float = 100.0, used_usd: float) -> None:
+    """The simulated key was given `limit_usd` and has spent `used_usd` of it."""
+    suno.simulator.balance_usd = limit_usd
+    suno.simulator.charge(used_usd - suno.simulator.used_usd, "")
+
+
+def test_a_read_stores_the_amounts_in_dollars(suno):
+    spend(suno, used_usd=25.0)
+
+    tasks.refresh_upstream_balance()
 
     balance = UpstreamBalance.current()
     assert balance.status == UpstreamBalance.Status.OK
     assert (balance.hard_limit_usd, balance.used_usd, balance.remaining_usd) == (100.0, 25.0, 75.0)
     assert balance.read_at == balance.checked_at and balance.error_message == ""
-    assert set(gateway.paths) == {SUBSCRIPTION, USAGE}
+    assert suno.calls("billing_subscription") == suno.calls("billing_usage") == 1
     assert UpstreamBalance.objects.count() == 1
 
 
-@pytest.mark.parametrize("mode", ["html", "not_found"])
-def test_a_gateway_without_billing_routes_is_not_served_not_an_error(mode):
-    with billing_gateway():
-        upstream_balance_refresh()
-    with billing_gateway(mode=mode):
-        upstream_balance_refresh()
+def test_a_gateway_without_billing_routes_is_not_served_not_an_error(suno):
+    spend(suno, used_usd=25.0)
+    upstream_balance_refresh()
+    suno.simulator.set_dialect("no_billing")  # 404 Invalid URL
+
+    upstream_balance_refresh()
 
     balance = UpstreamBalance.current()
     assert balance.status == UpstreamBalance.Status.NOT_SERVED
-    assert balance.remaining_usd is None and balance.error_message == ""
+    assert balance.remaining_usd is None and balance.read_at is None and balance.error_message == ""
 
 
-@pytest.mark.parametrize(("mode", "words"), [("unauthorized", "Invalid token"), ("unavailable", "")])
-def test_a_failed_read_keeps_the_last_known_amounts(mode, words):
+def test_a_relay_answering_billing_with_its_web_ui_is_not_served():
+    with html_gateway() as paths:
+        upstream_balance_refresh()
+
+    assert paths  # it asked, and took the HTML page for "no such route"
+    assert UpstreamBalance.current().status == UpstreamBalance.Status.NOT_SERVED
+
+
+@pytest.mark.parametrize("fault", ["unauthorized", "unavailable"])
+def test_a_failed_read_keeps_the_last_known_amounts(suno, fault):
+    spend(suno, used_usd=25.0)
     start = timezone.now()
-    with billing_gateway():
-        upstream_balance_refresh(now=start)
-    with billing_gateway(mode=mode):
-        upstream_balance_refresh(now=start + timedelta(minutes=5))
+    upstream_balance_refresh(now=start)
+    suno.faults.add(fault)
+
+    upstream_balance_refresh(now=start + timedelta(minutes=5))
 
     balance = UpstreamBalance.current()
-    assert balance.status == UpstreamBalance.Status.ERROR
-    assert balance.error_message and words in balance.error_message
+    assert balance.status == UpstreamBalance.Status.ERROR and balance.error_message
     assert balance.remaining_usd == 75.0 and balance.read_at == start
     assert balance.checked_at == start + timedelta(minutes=5)
 
 
-def test_the_first_read_below_the_threshold_notifies_staff_once(settings):
+def test_the_first_read_below_the_threshold_notifies_staff_once(suno, settings):
     settings.SUNO_BALANCE_WARN_USD = 5
-    with billing_gateway(usage_cents=9700):  # $3 left
-        upstream_balance_refresh()
-        upstream_balance_refresh()  # still low: no second notice, no second email
+    spend(suno, used_usd=97.0)  # $3 left
+    upstream_balance_refresh()
+    upstream_balance_refresh()  # still low: no second notice, no second email
 
     notice = StaffNotice.objects.open().get(cause=LOW_BALANCE_CAUSE)
     assert notice.count == 1
     assert "$3.00 left of $100.00" in notice.message
 
-    with billing_gateway(usage_cents=1000):  # topped up
-        upstream_balance_refresh()
+    spend(suno, limit_usd=200.0, used_usd=97.0)  # topped up
+    upstream_balance_refresh()
     assert not StaffNotice.objects.open().filter(cause=LOW_BALANCE_CAUSE).exists()
 
-    with billing_gateway(usage_cents=9900):  # low again: news again
-        upstream_balance_refresh()
+    spend(suno, limit_usd=200.0, used_usd=199.0)  # low again: news again
+    upstream_balance_refresh()
     assert StaffNotice.objects.open().get(cause=LOW_BALANCE_CAUSE).count == 1
     assert StaffNotice.objects.filter(cause=LOW_BALANCE_CAUSE).count() == 2
 
 
-def test_a_balance_above_the_threshold_notifies_nobody(settings):
+def test_a_balance_above_the_threshold_notifies_nobody(suno, settings):
     settings.SUNO_BALANCE_WARN_USD = 5
-    with billing_gateway(usage_cents=9000):  # $10 left
-        upstream_balance_refresh()
+    spend(suno, used_usd=90.0)  # $10 left
+    upstream_balance_refresh()
     assert not StaffNotice.objects.exists()
 
 
@@ -100,10 +115,10 @@ def test_the_command_says_when_nothing_was_read_yet():
     assert "has not been read yet" in out and "--refresh" in out
 
 
-def test_the_command_prints_the_stored_balance_and_when_it_was_read(settings):
+def test_the_command_prints_the_stored_balance_and_when_it_was_read(suno, settings):
     settings.SUNO_BALANCE_WARN_USD = 80
-    with billing_gateway():
-        upstream_balance_refresh()
+    spend(suno, used_usd=25.0)
+    upstream_balance_refresh()
 
     out, err = run_command()
 
@@ -113,18 +128,19 @@ def test_the_command_prints_the_stored_balance_and_when_it_was_read(settings):
     assert err == ""
 
 
-def test_the_command_refresh_reads_now_through_the_job():
-    with billing_gateway(usage_cents=4000) as gateway:
-        out, _ = run_command("--refresh")
-    assert gateway.paths
+def test_the_command_refresh_reads_now_through_the_job(suno):
+    spend(suno, used_usd=40.0)
+    out, _ = run_command("--refresh")
+    assert suno.calls("billing_subscription") == 1
     assert "Remaining: $60.00 of $100.00" in out
 
 
-def test_the_command_prints_not_served_and_failures():
-    with billing_gateway(mode="html"):
-        out, _ = run_command("--refresh")
+def test_the_command_prints_not_served_and_failures(suno):
+    suno.simulator.set_dialect("no_billing")
+    out, _ = run_command("--refresh")
     assert "Balance not available from this gateway" in out
 
-    with billing_gateway(mode="unauthorized"):
-        out, err = run_command("--refresh")
-    assert "failed: " in err and "Invalid token" in err
+    suno.simulator.set_dialect("elkapi")
+    suno.faults.add("unauthorized")
+    out, err = run_command("--refresh")
+    assert "failed: " in err

@@ -14,8 +14,6 @@ from sunostudio.balance import LOW_BALANCE_CAUSE
 from sunostudio.models import StaffNotice, UpstreamBalance
 from sunostudio.notices import notify_staff
 
-from .billing import no_upstream
-
 pytestmark = pytest.mark.django_db
 
 
@@ -25,10 +23,9 @@ def superuser():
 
 
 @pytest.fixture(autouse=True)
-def _pages_never_call_the_upstream():
-    with no_upstream() as called:
-        yield
-    assert called == []
+def _pages_never_call_the_upstream(suno):
+    yield
+    assert suno.calls() == 0
 
 
 def store_balance(*, remaining: float | None, status=UpstreamBalance.Status.OK, error_message: str = ""):
