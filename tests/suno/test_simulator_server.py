@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from suno.simulator.app import Simulator
+from suno.simulator.control import serve_control_in_thread
 from suno.simulator.server import serve_in_thread
 from suno.simulator.walk import Walk, main
 
@@ -87,18 +88,37 @@ def test_the_timeout_fault_really_keeps_the_client_waiting(served):
     assert simulator.calls("fetch") == 1
 
 
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def read_banner(process: subprocess.Popen) -> str:
+    """The first line, with a deadline: a command stuck at start-up must fail the test, not hang it."""
+    banner: list[str] = []
+    reader = threading.Thread(target=lambda: banner.append(process.stdout.readline()), daemon=True)
+    reader.start()
+    reader.join(timeout=30)
+    return banner[0] if banner else ""
+
+
+def call(url: str, body: dict | None = None, *, key: str | None = None, method: str | None = None) -> tuple:
+    headers = {"Content-Type": "application/json"} if body is not None else {}
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status, json.load(answer)
+    except urllib.error.HTTPError as refused:
+        return refused.code, json.loads(refused.read() or b"null")
+
+
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
 def test_management_command_serves_until_interrupted(stop):
-    root = Path(__file__).resolve().parents[2]
     command = [sys.executable, "manage.py", "suno_simulator", "--port", "0", "--faults", "rate_limited:fetch"]
-    process = subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        # Read the banner with a deadline: a command stuck at start-up must fail the test, not hang it.
-        banner: list[str] = []
-        reader = threading.Thread(target=lambda: banner.append(process.stdout.readline()), daemon=True)
-        reader.start()
-        reader.join(timeout=30)
-        line = banner[0] if banner else ""
+        line = read_banner(process)
         assert "listening on http://127.0.0.1:" in line and "rate_limited:fetch" in line, f"banner: {line!r}"
         port = line.split("http://127.0.0.1:", 1)[1].split()[0]
         request = urllib.request.Request(
@@ -115,3 +135,111 @@ def test_management_command_serves_until_interrupted(stop):
             process.kill()
             raise
     assert process.returncode == 0 and "stopped" in process.stdout.read()
+
+
+def test_the_control_api_of_a_real_process():
+    command = [sys.executable, "manage.py", "suno_simulator", "--port", "0", "--control-port", "0"]
+    command += ["--streaming-after", "0.2", "--complete-after", "0.4"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = read_banner(process)
+        assert "dialect: elkapi" in line and "control API at http://127.0.0.1:" in line, f"banner: {line!r}"
+        base = "http://127.0.0.1:" + line.split("listening on http://127.0.0.1:", 1)[1].split()[0]
+        control = line.split("control API at ", 1)[1].split(")")[0].rstrip("/")
+
+        body = {"mv": "chirp-auk", "prompt": "[Verse]\nla la", "tags": "pop", "title": "Counted"}
+        status, submitted = call(f"{base}/suno/submit/music", body, key="k")
+        assert status == 200 and submitted["code"] == "success"
+        call(f"{base}/suno/fetch/{submitted['data']}", key="k")
+
+        status, counts = call(f"{control}/counts")
+        assert status == 200
+        assert counts["paid_calls"] == {"submit_music": 1} and counts["paid_total"] == 1
+        assert counts["tasks"] == {"submit_music": 1} and counts["calls"]["fetch"] == 1
+        assert counts["balance"]["used_usd"] == pytest.approx(0.10)
+        status, log = call(f"{control}/calls?since=1")
+        assert log["total"] == 2 and [c["endpoint"] for c in log["calls"]] == ["fetch"]
+
+        # Switch a fault and the dialect at run time, then see the gateway answer differently.
+        status, faults = call(f"{control}/faults", {"add": [{"name": "rate_limited", "endpoint": "fetch"}]})
+        assert status == 200 and faults["faults"][0]["name"] == "rate_limited"
+        assert call(f"{base}/suno/fetch/x", key="k")[0] == 429
+        call(f"{control}/faults", {"clear": True})
+        status, dialect = call(f"{control}/dialect", {"dialect": "no_feed"})
+        assert status == 200 and dialect["quirks"] == ["no_feed"]
+        assert call(f"{base}/suno/feed/x", key="k")[0] == 404
+        assert call(f"{control}/dialect", {"dialect": "gremlins"})[0] == 400
+        status, media = call(f"{control}/media", {"delay": 0.5, "wav_ready_after": 1})
+        assert status == 200 and (media["delay"], media["wav_ready_after"]) == (0.5, 1.0)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+    assert process.returncode == 0
+
+
+def test_an_unknown_dialect_stops_the_command_with_a_clear_message():
+    command = [sys.executable, "manage.py", "suno_simulator", "--port", "0", "--dialect", "gremlins"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "unknown simulator dialect 'gremlins'" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.fixture
+def controlled(served):
+    simulator, base_url = served
+    server, thread, url = serve_control_in_thread(simulator)
+    yield simulator, base_url, url.rstrip("/")
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+def test_control_routes_and_their_refusals(controlled):
+    simulator, _, control = controlled
+    assert call(f"{control}/")[1]["routes"][0] == "counts"
+    assert call(f"{control}/nothing")[0] == 404
+    assert call(f"{control}/faults", {"add": [{"name": "gremlins"}]})[0] == 400
+    assert call(f"{control}/faults", {"add": "timeout:fetch,clip_error"})[0] == 200
+    assert [f.name for f in simulator.faults.active()] == ["timeout", "clip_error"]
+    assert call(f"{control}/faults", {"remove": ["timeout"]})[1]["faults"][0]["name"] == "clip_error"
+    assert call(f"{control}/media", {"delay": -1})[0] == 400
+    status, settings = call(
+        f"{control}/settings", {"slow_submit": 2, "balance_usd": 3, "unavailable_models": ["chirp-hawk"]}
+    )
+    assert status == 200 and (settings["slow_submit"], settings["balance_usd"]) == (2.0, 3.0)
+    assert simulator.unavailable_models == {"chirp-hawk"}
+    assert call(f"{control}/settings", {"unavailable_models": "chirp-hawk"})[0] == 400
+    dialect = call(f"{control}/dialect")[1]
+    assert dialect["dialect"] == "elkapi" and "new-api" in dialect["presets"] and dialect["known_quirks"]
+
+
+def test_control_posts_must_be_json_from_a_loopback_name(controlled):
+    _, _, control = controlled
+    form = urllib.request.Request(f"{control}/faults", data=b"clear=1", method="POST")
+    form.add_header("Content-Type", "application/x-www-form-urlencoded")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(form, timeout=5)
+    assert refused.value.code == 415
+    rebound = urllib.request.Request(f"{control}/counts", headers={"Host": "evil.example:80"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(rebound, timeout=5)
+    assert refused.value.code == 403
+
+
+def test_slow_media_really_waits(controlled):
+    simulator, base_url, control = controlled
+    call(f"{control}/media", {"delay": 0.3})
+    status, batch = call(
+        f"{base_url}/suno/generate", {"mv": "chirp-auk", "prompt": "[Verse]\nla", "tags": "pop"}, key="k"
+    )
+    clip_id = batch["clips"][0]["id"]
+    Walk(base_url, poll_interval=0.05, timeout=10).feed([clip_id])
+    request = urllib.request.Request(f"{base_url}/cdn2/image_{clip_id}.jpeg")
+    with pytest.raises((TimeoutError, urllib.error.URLError)):
+        urllib.request.urlopen(request, timeout=0.1)
+    with urllib.request.urlopen(request, timeout=5) as answer:
+        assert answer.headers["Content-Type"] == "image/jpeg"
