@@ -63,7 +63,7 @@ def persona_submit(*, persona_id: int, now: datetime | None = None) -> None:
         return
     persona = Persona.objects.get(pk=persona_id)
     try:
-        with get_client() as client:
+        with get_client(max_attempts=1) as client:  # paid: sunostudio.paid_calls spaces resends
             created = client.create_persona(
                 root_clip_id=persona.artist_clip_id,
                 name=persona.name,
@@ -91,15 +91,17 @@ def _persona_create_failed(persona: Persona, error: suno_errors.SunoError, *, no
     logger.warning("create of persona %s failed: %s", persona.pk, error)
     attempts = persona.create_attempts + 1
     if paid_calls.should_resend(error, attempts=attempts):
+        delay = paid_calls.resend_delay(error, attempts=attempts)
         Persona.objects.filter(pk=persona.pk, state=Persona.State.CREATING).update(
             state=Persona.State.QUEUED,
             create_attempts=attempts,
-            next_attempt_at=now + paid_calls.resend_delay(error, attempts=attempts),
-            error_message=error.user_message,
+            next_attempt_at=now + delay,
+            error_message=paid_calls.waiting_message(error, attempts=attempts, delay=delay),
         )
         return
+    reason = paid_calls.failure_reason(error, attempts=attempts)
     Persona.objects.filter(pk=persona.pk, state=Persona.State.CREATING).update(
-        state=Persona.State.FAILED, create_attempts=attempts, error_message=paid_calls.failure_reason(error)
+        state=Persona.State.FAILED, create_attempts=attempts, error_message=reason
     )
 
 

@@ -150,6 +150,15 @@ class Song(Hideable):
         clips = list(self.clips.all())
         return self.state == self.State.SUBMITTED and bool(clips) and all(c.is_failed for c in clips)
 
+    @property
+    def excluded_styles_ignored(self) -> bool:
+        """A relay that keeps only the fields it knows drops negative_tags (docs/upstream.md §11): the
+        finished takes' metadata then comes back without them."""
+        if not self.negative_tags:
+            return False
+        finished = [clip for clip in self.clips.all() if clip.is_complete and clip.metadata]
+        return bool(finished) and all(not clip.metadata.get("negative_tags") for clip in finished)
+
     def recipe(self) -> dict:
         fields = [
             "kind",
@@ -223,6 +232,10 @@ class Clip(Hideable):
     song = models.ForeignKey(Song, on_delete=models.CASCADE, related_name="clips")
     take = models.PositiveSmallIntegerField(default=1)
     upstream_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    # The relay task that made this take. The relay refuses to continue a clip (extend, cover, stems…)
+    # without it, and refuses a task it didn't create, so a take from /suno/generate (a persona's native
+    # batch) has none: docs/upstream.md §11.
+    upstream_task_id = models.CharField(max_length=100, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.SUBMITTED, db_index=True)
     title = models.CharField(max_length=200, blank=True)
     audio_url = models.URLField(max_length=500, blank=True)
@@ -287,6 +300,11 @@ class Clip(Hideable):
     @property
     def is_failed(self) -> bool:
         return self.status == self.Status.ERROR
+
+    @property
+    def can_continue(self) -> bool:
+        """Extend, cover and stems need the relay task that made the take."""
+        return self.is_complete and bool(self.upstream_id) and bool(self.upstream_task_id)
 
     @property
     def playable_url(self) -> str:
@@ -418,6 +436,8 @@ class ClipAsset(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.REQUESTED)
     file = models.FileField(upload_to=asset_media_path, blank=True, max_length=300)
     upstream_url = models.URLField(max_length=500, blank=True)
+    # Some gateways answer act/wav with a task id; that task's result holds the URL (docs/upstream.md §11).
+    upstream_task_id = models.CharField(max_length=100, blank=True)
     words = models.JSONField(default=list, blank=True)  # timing: [{"word", "start_s", "end_s"}]
     error_message = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)

@@ -119,7 +119,10 @@ def clips_poll_due(*, now: datetime | None = None) -> PollReport:
             try:
                 upstream_clips = client.feed(chunk)
             except suno_errors.SunoError as error:
-                if isinstance(error, suno_errors.BadRequest) and error.status_code == 404:
+                # A gateway that doesn't route /suno/feed: a 404, or the relay's web UI answering HTML.
+                if isinstance(error, suno_errors.RouteNotServed) or (
+                    isinstance(error, suno_errors.BadRequest) and error.status_code == 404
+                ):
                     _poll_by_batch_id(client, chunk_clips, now, report)
                 else:
                     _poll_failed(chunk_clips, error, now)
@@ -335,16 +338,20 @@ def _asset_poll_one(client: SunoClient, asset: ClipAsset, now: datetime) -> None
             asset.words = words_from_timing(client.get_timing(clip_id))
             _asset_ready(asset, now)
             return
-        getter = client.get_wav if asset.kind == ClipAsset.Kind.WAV else client.get_mp4
-        media_file = getter(clip_id)
+        if asset.upstream_task_id:
+            media_file = client.wav_from_task(asset.upstream_task_id)
+        else:
+            getter = client.get_wav if asset.kind == ClipAsset.Kind.WAV else client.get_mp4
+            media_file = getter(clip_id)
     except suno_errors.SunoError as error:
         logger.warning("clip %s %s: %s", asset.clip_id, asset.kind, error)
         if error.retryable:
             _asset_wait(asset, now, reason=error.user_message)
         else:
-            _asset_fail(asset, error.user_message)
+            _asset_fail(asset, paid_calls.failure_reason(error))
         return
-    if not media_file.is_ready:  # still converting (§5.12: `{}` until it is done)
+    if not media_file.is_ready:  # still converting (§5.12: `{}` until it is done), or a task to follow
+        asset.upstream_task_id = media_file.task_id or asset.upstream_task_id
         _asset_wait(asset, now)
         return
     try:

@@ -31,6 +31,7 @@ from suno.client import SunoClient
 from sunostudio import paid_calls
 from sunostudio.errors import Refused
 from sunostudio.jobs import enqueue
+from sunostudio.notices import notify_staff
 from sunostudio.upstream import get_client
 
 from . import catalogue
@@ -43,6 +44,11 @@ STEM_TAKES = {Song.Kind.STEMS_ALL: 12, Song.Kind.STEMS_TWO: 2}  # docs/upstream.
 FIRST_POLL_AFTER = timedelta(seconds=2)
 UPLOAD_LINK_SALT = "songs.upload-source"
 UPLOAD_LINK_MAX_AGE = 60 * 60  # the upstream fetches at once; an hour covers its queue
+
+NO_RELAY_TASK = (
+    "This music service can't {doing} takes made with a persona through its quick route. Make the song "
+    "again from this recipe, or ask an admin to send persona songs through the task route."
+)
 
 
 # --- Making a song: one path for every kind ------------------------------------------------------------
@@ -107,6 +113,7 @@ def clip_extend(
 ) -> tuple[Song, bool]:
     if not parent.is_complete or not parent.upstream_id:
         raise Refused("Only a finished take can be extended.")
+    _refuse_without_relay_task(parent, doing="extend")
     return _song_create(
         owner=owner,
         idempotency_key=idempotency_key,
@@ -119,6 +126,12 @@ def clip_extend(
         tags=tags,
         model_version=model_version,
     )
+
+
+def _refuse_without_relay_task(clip: Clip, *, doing: str) -> None:
+    """Said before anything is spent: the relay would refuse the call without the take's task id."""
+    if not clip.upstream_task_id:
+        raise Refused(NO_RELAY_TASK.format(doing=doing))
 
 
 def can_concat(clip: Clip) -> bool:
@@ -155,6 +168,7 @@ def can_separate(clip: Clip) -> bool:
 def clip_stems(*, owner, clip: Clip, full: bool, idempotency_key: UUID) -> tuple[Song, bool]:
     if not can_separate(clip):
         raise Refused("Stems can be made from a finished take only.")
+    _refuse_without_relay_task(clip, doing="split")
     kind = Song.Kind.STEMS_ALL if full else Song.Kind.STEMS_TWO
     existing = _existing_result(owner=owner, kind=kind, clip=clip)
     if existing is not None:
@@ -218,6 +232,7 @@ def song_retry(*, song: Song) -> bool:
         song.clips.all().update(
             status=Clip.Status.SUBMITTED,
             upstream_id=None,
+            upstream_task_id="",
             error_message="",
             audio_url="",
             image_url="",
@@ -242,16 +257,7 @@ def _send(client: SunoClient, song: Song) -> suno_types.Submission:
     if song.kind in (Song.Kind.EXTEND, Song.Kind.CONCAT, Song.Kind.STEMS_ALL, Song.Kind.STEMS_TWO):
         return _send_from_clip(client, song)
     if song.persona_upstream_id:
-        # Family N (§5.15): the clip ids come back at once and are polled with /suno/feed.
-        return client.generate_with_persona(
-            persona_id=song.persona_upstream_id,
-            artist_clip_id=song.persona_artist_clip_id,
-            lyrics=song.lyrics,
-            tags=song.tags,
-            title=song.title,
-            mv=song.model_version,
-            negative_tags=song.negative_tags,
-        )
+        return _send_with_persona(client, song)
     if song.kind == Song.Kind.DESCRIPTION:
         return client.generate_from_description(
             description=song.description, mv=song.model_version, instrumental=song.instrumental
@@ -269,11 +275,33 @@ def _send(client: SunoClient, song: Song) -> suno_types.Submission:
     )
 
 
+def _send_with_persona(client: SunoClient, song: Song) -> suno_types.Submission:
+    """`seed` (the ElkAPI page's /suno/generate, Family N §5.15: clip ids at once, polled with /suno/feed,
+    but no relay task to continue from) or `task` (/suno/submit/music with task=artist_consistency). A
+    gateway that doesn't serve /suno/generate created nothing, so the task route is tried at once."""
+    recipe = {
+        "persona_id": song.persona_upstream_id,
+        "artist_clip_id": song.persona_artist_clip_id,
+        "lyrics": song.lyrics,
+        "tags": song.tags,
+        "title": song.title,
+        "mv": song.model_version,
+        "negative_tags": song.negative_tags,
+    }
+    if settings.SUNO_PERSONA_ROUTE == "task":
+        return client.generate_with_persona(**recipe, route="task")
+    try:
+        return client.generate_with_persona(**recipe, route="seed")
+    except suno_errors.RouteNotServed:
+        logger.info("song %s: /suno/generate not served; sending the persona through the task route", song.pk)
+        return client.generate_with_persona(**recipe, route="task")
+
+
 def _send_from_clip(client: SunoClient, song: Song) -> suno_types.Submission:
     parent = song.parent_clip
     if parent is None or not parent.upstream_id:
         raise suno_errors.BadRequest("the clip this was made from no longer exists")
-    source_task_id = parent.song.upstream_task_id
+    source_task_id = parent.upstream_task_id
     if song.kind == Song.Kind.EXTEND:
         return client.extend(
             clip_id=parent.upstream_id,
@@ -306,7 +334,7 @@ def song_submit(*, song_id: int, now: datetime | None = None) -> None:
         return
     song = Song.objects.select_related("parent_clip__song").get(pk=song_id)
     try:
-        with get_client() as client:
+        with get_client(max_attempts=1) as client:  # paid: sunostudio.paid_calls spaces the resends
             submission = _send(client, song)
     except suno_errors.SunoError as error:
         _song_submit_failed(song, error, now=now)
@@ -328,9 +356,10 @@ def _song_submitted(song: Song, submission: suno_types.Submission, *, now: datet
         for clip, upstream in zip(clips, submission.clips, strict=False):
             clip.upstream_id = upstream.id
         for clip in clips:
+            clip.upstream_task_id = submission.task_id  # "" for a native batch: no relay task made it
             clip.next_poll_at = now + FIRST_POLL_AFTER
             clip.polling_since = now
-        Clip.objects.bulk_update(clips, ["upstream_id", "next_poll_at", "polling_since"])
+        Clip.objects.bulk_update(clips, ["upstream_id", "upstream_task_id", "next_poll_at", "polling_since"])
         enqueue("songs.tasks.poll_clips")
 
 
@@ -338,14 +367,34 @@ def _song_submit_failed(song: Song, error: suno_errors.SunoError, *, now: dateti
     logger.warning("submit of song %s failed: %s", song.pk, error)
     attempts = song.submit_attempts + 1
     if paid_calls.should_resend(error, attempts=attempts):
+        delay = paid_calls.resend_delay(error, attempts=attempts)
         Song.objects.filter(pk=song.pk).update(
             state=Song.State.QUEUED,
             submit_attempts=attempts,
-            next_submit_at=now + paid_calls.resend_delay(error, attempts=attempts),
-            error_message=error.user_message,
+            next_submit_at=now + delay,
+            error_message=paid_calls.waiting_message(error, attempts=attempts, delay=delay),
         )
         return
-    song_fail(song_id=song.pk, reason=paid_calls.failure_reason(error), attempts=attempts, now=now)
+    if isinstance(error, suno_errors.ModelUnavailable):
+        reason = _model_unavailable(song, error)
+    else:
+        reason = paid_calls.failure_reason(error, attempts=attempts)
+    song_fail(song_id=song.pk, reason=reason, attempts=attempts, now=now)
+
+
+def _model_unavailable(song: Song, error: suno_errors.ModelUnavailable) -> str:
+    """The creator picks another version; staff learn which one to untick in the catalogue."""
+    mv = error.mv or song.model_version
+    notify_staff(
+        cause=f"model_unavailable:{mv}",
+        message=f"The upstream has no channel for model version {mv}: untick it in the model catalogue.",
+        detail=error.message,
+        url=reverse("admin:songs_modelversion_changelist") + f"?q={mv}",
+    )
+    return (
+        f"The model version {mv} isn't available on this music service right now, so nothing was made. "
+        "Make the song again with another version. An admin has been notified."
+    )
 
 
 def song_fail(*, song_id: int, reason: str, now: datetime, attempts: int | None = None) -> None:
@@ -377,6 +426,7 @@ def clip_asset_request(*, clip: Clip, kind: str, now: datetime | None = None) ->
             created = bool(
                 ClipAsset.objects.filter(pk=asset.pk, status=ClipAsset.Status.FAILED).update(
                     status=ClipAsset.Status.REQUESTED,
+                    upstream_task_id="",
                     error_message="",
                     attempts=0,
                     next_poll_at=now,
@@ -416,7 +466,7 @@ def lyrics_draft_submit(*, draft_id: int, now: datetime | None = None) -> None:
     except suno_errors.SunoError as error:
         logger.warning("lyrics draft %s: %s", draft_id, error)
         LyricsDraft.objects.filter(pk=draft_id).update(
-            state=LyricsDraft.State.FAILED, error_message=error.user_message
+            state=LyricsDraft.State.FAILED, error_message=paid_calls.failure_reason(error)
         )
         return
     LyricsDraft.objects.filter(pk=draft_id).update(

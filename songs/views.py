@@ -192,6 +192,8 @@ def _clip_page(request: HttpRequest, clip: Clip, *, extend_form: ExtendForm | No
         "stem_sets": derived.stem_sets,
         "can_concat": services.can_concat(clip),
         "can_separate": services.can_separate(clip),
+        "cannot_extend": services.NO_RELAY_TASK.format(doing="extend"),
+        "cannot_split": services.NO_RELAY_TASK.format(doing="split"),
         "extend_form": extend_form
         or ExtendForm(parent=clip, default_model=selectors.default_model_for(request.user)),
     }

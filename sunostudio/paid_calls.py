@@ -4,15 +4,25 @@ A paid POST is sent once. After a failure it is sent again only when the upstrea
 it (a 429, or a 503 answered before the request reached the Suno adaptor); anything that may have
 reached the upstream (a read timeout, a 5xx, an answer we could not read) is never resent, because it may
 already have been charged. The creator can still press Retry.
+
+The job's client makes one attempt per send (no retries inside the client for paid calls), so this
+module's backoff is the only one: at most SUBMIT_MAX_ATTEMPTS requests per song, spaced exponentially
+with jitter and never sooner than the upstream's Retry-After.
 """
 
 from __future__ import annotations
 
+import random
+from collections.abc import Callable
 from datetime import timedelta
 
 from suno import errors as suno_errors
 
+from .notices import notify_staff
+
 SUBMIT_MAX_ATTEMPTS = 5
+RESEND_BASE_SECONDS = 10
+RESEND_MAX_SECONDS = 300
 # A job killed mid-submit leaves its row "sending"; past this the sweep fails it without resending.
 SUBMITTING_STUCK_AFTER = timedelta(minutes=5)
 
@@ -20,6 +30,25 @@ UNCONFIRMED_SUBMIT = (
     "We couldn't confirm that the music service received this request. To make sure you aren't charged "
     "twice it wasn't sent again. Press Retry to try once more."
 )
+WAITING_TO_RESEND = "{reason} It will be sent again automatically in about {seconds} s (try {next} of {max})."
+GAVE_UP_BUSY = (
+    "The music service was too busy to take this request, {tries} times in a row, so it wasn't made and "
+    "nothing was charged. Press Retry to try again later."
+)
+GAVE_UP_UNREACHABLE = (
+    "The music service couldn't be reached, {tries} times in a row, so it wasn't made and nothing was "
+    "charged. Press Retry to try again later."
+)
+NOT_SUPPORTED = "This music service gateway doesn't offer that, so nothing was sent or charged."
+STAFF_TOLD = " An admin has been notified."
+# Failures staff must fix (the key, the balance): each notifies staff, and the creator is told so.
+STAFF_CAUSES = {
+    suno_errors.InsufficientCredits: (
+        "upstream_credit",
+        "The upstream account's music credit is used up: top it up at the reseller.",
+    ),
+    suno_errors.AuthError: ("upstream_key", "The upstream refused the API key: check SUNO_API_KEY."),
+}
 
 
 def never_reached_upstream(error: suno_errors.SunoError) -> bool:
@@ -33,13 +62,41 @@ def should_resend(error: suno_errors.SunoError, *, attempts: int) -> bool:
     return never_reached_upstream(error) and attempts < SUBMIT_MAX_ATTEMPTS
 
 
-def resend_delay(error: suno_errors.SunoError, *, attempts: int) -> timedelta:
-    seconds = getattr(error, "retry_after", None) or min(60, 5 * 2 ** (attempts - 1))
+def resend_delay(
+    error: suno_errors.SunoError, *, attempts: int, rand: Callable[[], float] = random.random
+) -> timedelta:
+    """Exponential with 'equal jitter' (half fixed, half random), never sooner than Retry-After."""
+    ceiling = min(RESEND_MAX_SECONDS, RESEND_BASE_SECONDS * 2 ** (attempts - 1))
+    seconds = ceiling / 2 + rand() * ceiling / 2
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after:
+        seconds = max(seconds, float(retry_after))
     return timedelta(seconds=seconds)
 
 
-def failure_reason(error: suno_errors.SunoError) -> str:
-    """What the creator reads when the send is given up: an unknown fate says so and that it wasn't resent."""
+def waiting_message(error: suno_errors.SunoError, *, attempts: int, delay: timedelta) -> str:
+    """While a send waits for its next try (true: the sweep sends it then)."""
+    return WAITING_TO_RESEND.format(
+        reason=error.user_message,
+        seconds=max(1, round(delay.total_seconds())),
+        next=attempts + 1,
+        max=SUBMIT_MAX_ATTEMPTS,
+    )
+
+
+def failure_reason(error: suno_errors.SunoError, *, attempts: int = 1) -> str:
+    """What the creator reads when the send is given up. Every sentence is true: 'an admin has been
+    notified' only where a staff notice was just recorded."""
+    if isinstance(error, suno_errors.RateLimited):
+        return GAVE_UP_BUSY.format(tries=attempts)
+    if never_reached_upstream(error):
+        return GAVE_UP_UNREACHABLE.format(tries=attempts)
+    if isinstance(error, suno_errors.RouteNotServed):
+        return NOT_SUPPORTED
     if isinstance(error, suno_errors.UpstreamUnavailable | suno_errors.MalformedResponse):
         return UNCONFIRMED_SUBMIT
+    for error_class, (cause, staff_message) in STAFF_CAUSES.items():
+        if isinstance(error, error_class):
+            notify_staff(cause=cause, message=staff_message, detail=error.message)
+            return error.user_message + STAFF_TOLD
     return error.user_message

@@ -175,6 +175,12 @@ SUNO_POLL_LOOP_SECONDS = float(os.environ.get("SUNO_POLL_LOOP_SECONDS", "50"))
 SUNO_DEFAULT_MODEL = os.environ.get("SUNO_DEFAULT_MODEL", "chirp-auk")
 # Staff are warned (banner, admin index, one staff notice) when the key's paid credit drops below this.
 SUNO_BALANCE_WARN_USD = float(os.environ.get("SUNO_BALANCE_WARN_USD", "5"))
+# How persona songs are sent: `seed` (/suno/generate, as the ElkAPI page shows; falls back to `task` when
+# the gateway doesn't serve it) or `task` (/suno/submit/music with task=artist_consistency, whose takes
+# have a relay task and so can be extended and split). docs/upstream.md §5.15, §11.
+SUNO_PERSONA_ROUTE = os.environ.get("SUNO_PERSONA_ROUTE", "seed")
+if SUNO_PERSONA_ROUTE not in ("seed", "task"):
+    raise RuntimeError("SUNO_PERSONA_ROUTE must be 'seed' or 'task'")
 # Public base URL of this app, for links the upstream must fetch (upload by URL).
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 

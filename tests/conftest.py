@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django_q.conf import Conf
 
 from suno.simulator.app import Simulator
@@ -21,6 +22,9 @@ def _isolated_settings(settings, tmp_path, monkeypatch):
     settings.SUNO_POLL_LOOP_SECONDS = 0  # a queued poll job ticks once; tests drive the ticks
     # Queued jobs run inline when their on_commit callbacks run (django_capture_on_commit_callbacks).
     monkeypatch.setattr(Conf, "SYNC", True)
+    cache.clear()  # the model catalogue is cached; each test's database starts from the seed again
+    yield
+    cache.clear()
 
 
 @dataclass

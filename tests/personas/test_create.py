@@ -140,10 +140,10 @@ def test_upstream_refusal_fails_with_the_reason_and_retry_sends_once_more(
         client.post(reverse("personas:persona_create", args=[song.clips.first().pk]), persona_form())
     persona = Persona.objects.get()
     assert persona.state == Persona.State.FAILED
-    assert "out of music credits" in persona.error_message
+    assert "music credit is used up" in persona.error_message
     card = client.get(reverse("personas:persona_card", args=[persona.pk]), HTTP_HX_REQUEST="true")
     html = card.content.decode()
-    assert "out of music credits" in html and "Retry" in html and "hx-trigger" not in html
+    assert "music credit is used up" in html and "Retry" in html and "hx-trigger" not in html
 
     retry_url = reverse("personas:persona_retry", args=[persona.pk])
     with django_capture_on_commit_callbacks(execute=True):

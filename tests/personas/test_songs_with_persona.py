@@ -195,7 +195,7 @@ def test_a_persona_song_fails_with_the_reason_when_the_upstream_refuses(
             persona_artist_clip_id=persona.artist_clip_id,
         )
     song.refresh_from_db()
-    assert song.state == Song.State.FAILED and "out of music credits" in song.error_message
+    assert song.state == Song.State.FAILED and "music credit is used up" in song.error_message
     assert song.can_retry
 
 

@@ -84,7 +84,7 @@ def test_upstream_failure_is_a_failed_state_with_a_retry(
     request_asset(client, clip, "wav", django_capture_on_commit_callbacks)
     asset = clip.assets.get(kind="wav")
     assert asset.status == ClipAsset.Status.FAILED
-    assert "API key" in asset.error_message
+    assert "key was refused" in asset.error_message
     panel = client.get(reverse("songs:clip_asset", args=[clip.pk, "wav"]), headers={"HX-Request": "true"})
     assert "Retry" in panel.content.decode() and "hx-trigger" not in panel.content.decode()
     suno.faults.clear()

@@ -99,7 +99,7 @@ def test_extend_refused_by_the_upstream_is_a_failed_song_with_retry(
     client.force_login(user)
     post_extend(client, clip, django_capture_on_commit_callbacks)
     song = Song.objects.get(kind=Song.Kind.EXTEND)
-    assert song.state == Song.State.FAILED and "credits" in song.error_message
+    assert song.state == Song.State.FAILED and "music credit" in song.error_message
     page = client.get(song.get_absolute_url()).content.decode()
     assert "Retry" in page
 

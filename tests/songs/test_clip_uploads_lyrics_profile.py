@@ -184,9 +184,9 @@ def test_lyrics_refused_upstream_show_the_reason(client, user, suno, django_capt
     client.force_login(user)
     write_lyrics(client, django_capture_on_commit_callbacks, "rainy day in Lisbon")
     draft = LyricsDraft.objects.get()
-    assert draft.state == LyricsDraft.State.FAILED and "credits" in draft.error_message
+    assert draft.state == LyricsDraft.State.FAILED and "music credit" in draft.error_message
     panel = client.get(reverse("songs:lyrics_draft_detail", args=[draft.pk])).content.decode()
-    assert "credits" in panel and "hx-trigger" not in panel
+    assert "music credit" in panel and "hx-trigger" not in panel
 
 
 def test_a_lyrics_task_that_never_finishes_gives_up(user, suno, django_capture_on_commit_callbacks):

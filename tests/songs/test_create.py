@@ -82,7 +82,7 @@ def test_invalid_form_keeps_what_was_typed(client, user, suno):
     ("fault", "expected"),
     [
         ("unauthorized", "key was refused"),
-        ("insufficient_balance", "out of music credits"),
+        ("insufficient_balance", "music credit is used up"),
     ],
 )
 def test_upstream_refusal_fails_the_song_with_a_clear_message(

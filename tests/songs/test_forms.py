@@ -4,6 +4,8 @@ from songs.forms import SongForm
 from suno import versions
 from tests.songs.builders import song_form_data
 
+pytestmark = pytest.mark.django_db  # the forms read the model catalogue
+
 
 def test_custom_song_is_valid():
     form = SongForm(song_form_data())

@@ -27,12 +27,24 @@ def test_resending_stops_after_the_last_attempt():
     assert not paid_calls.should_resend(error, attempts=paid_calls.SUBMIT_MAX_ATTEMPTS)
 
 
-def test_the_delay_honours_retry_after_else_backs_off():
-    assert paid_calls.resend_delay(errors.RateLimited("busy", retry_after=7), attempts=3).total_seconds() == 7
-    delays = [
-        paid_calls.resend_delay(errors.RateLimited("busy"), attempts=n).total_seconds() for n in (1, 2, 3)
-    ]
-    assert delays == [5, 10, 20]
+def test_the_delay_backs_off_with_jitter_and_honours_retry_after():
+    def delay(attempts, rand, retry_after=None):
+        error = errors.RateLimited("busy", retry_after=retry_after)
+        return paid_calls.resend_delay(error, attempts=attempts, rand=lambda: rand).total_seconds()
+
+    assert [delay(n, 0.0) for n in (1, 2, 3, 4)] == [5, 10, 20, 40]  # half the ceiling at the least
+    assert [delay(n, 1.0) for n in (1, 2, 3, 4)] == [10, 20, 40, 80]  # the ceiling at the most
+    assert delay(9, 1.0) == paid_calls.RESEND_MAX_SECONDS
+    assert delay(1, 0.0, retry_after=45) == 45  # never sooner than the upstream asked
+
+
+def test_a_busy_or_unreachable_service_says_how_often_it_was_tried_and_promises_nothing():
+    busy = paid_calls.failure_reason(errors.RateLimited("busy"), attempts=5)
+    unreachable = paid_calls.failure_reason(
+        errors.UpstreamUnavailable("no channel", may_have_reached_upstream=False), attempts=5
+    )
+    for message in (busy, unreachable):
+        assert "5 times" in message and "nothing was charged" in message and "automatically" not in message
 
 
 def test_an_unknown_fate_tells_the_creator_it_was_not_resent():
