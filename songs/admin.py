@@ -311,10 +311,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
         "can_generate",
         "can_extend",
         "can_persona",
-        "can_cover",
         "can_stems",
-        "lyrics_max",
-        "tags_max",
         "sort_order",
         "note",
     )
