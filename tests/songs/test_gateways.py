@@ -33,6 +33,19 @@ def _persona_song(client, persona, capture) -> Song:
     return _create_song(client, capture, **data)
 
 
+def _extend(user, take):
+    return services.clip_extend(
+        owner=user,
+        parent=take,
+        idempotency_key=uuid.uuid4(),
+        continue_at=5,
+        lyrics="[Verse]\nOn and on",
+        tags="pop",
+        title="t",
+        model_version="chirp-auk",
+    )
+
+
 def test_out_of_credit_in_chinese_tells_the_creator_and_staff(
     client, user, suno, django_capture_on_commit_callbacks
 ):
@@ -110,16 +123,7 @@ def test_a_persona_take_from_the_seed_route_is_refused_before_anything_is_spent(
     page = html.unescape(client.get(reverse("songs:clip_detail", args=[take.pk])).content.decode())
     assert "can't extend takes made with a persona" in page and "Extend from here" not in page
     with pytest.raises(Refused):
-        services.clip_extend(
-            owner=user,
-            parent=take,
-            idempotency_key=uuid.uuid4(),
-            continue_at=5,
-            lyrics="la",
-            tags="pop",
-            title="t",
-            model_version="chirp-auk",
-        )
+        _extend(user, take)
     with pytest.raises(Refused):
         services.clip_stems(owner=user, clip=take, full=False, idempotency_key=uuid.uuid4())
     assert suno.simulator.paid_calls() == paid_before and not Song.objects.filter(parent_clip=take).exists()
@@ -141,16 +145,7 @@ def test_with_the_task_route_a_persona_take_can_be_extended(
     take = song.clips.first()
     assert take.upstream_task_id == song.upstream_task_id != ""
     with django_capture_on_commit_callbacks(execute=True):
-        extension, _ = services.clip_extend(
-            owner=user,
-            parent=take,
-            idempotency_key=uuid.uuid4(),
-            continue_at=5,
-            lyrics="[Verse]\nOn and on",
-            tags="pop",
-            title="t",
-            model_version="chirp-auk",
-        )
+        extension, _ = _extend(user, take)
     extension = finish_song(suno, django_capture_on_commit_callbacks, extension)
     assert extension.state == Song.State.SUBMITTED, extension.error_message
     assert {c.status for c in extension.clips.all()} == {"complete"}
