@@ -57,7 +57,7 @@ def _ancestor_ids(clip_id: int) -> list[int]:
     kinds = ", ".join(["%s"] * len(CHAIN_KINDS))
     sql = f"""
         WITH RECURSIVE chain(clip_id, depth) AS (
-            SELECT %s, 0
+            SELECT CAST(%s AS BIGINT), 0
             UNION ALL
             SELECT s.parent_clip_id, chain.depth + 1
             FROM chain
