@@ -9,11 +9,10 @@ import re
 from datetime import date
 from pathlib import Path
 
-import httpx
 import pytest
 
 from suno import errors
-from suno.client import SunoClient, Timeouts
+from suno.client import Timeouts
 from suno.errors import (
     AuthError,
     BadRequest,
@@ -27,68 +26,19 @@ from suno.errors import (
     UpstreamUnavailable,
 )
 from suno.types import Balance
+from tests.suno.harness import (
+    BASE_URL,
+    CLIP_A,
+    CLIP_B,
+    KEY,
+    answer,
+    etask,
+    gateway_error,
+    task_error,
+)
 
-BASE_URL = "https://api.elk.test"
-KEY = "sk-live-0123456789abcdefSECRET"
-CLIP_A = "0e6937df-64d8-41f9-82c6-b6dadc4426a8"
-CLIP_B = "fff58de4-7ccc-4b95-937b-3b66ec07cc65"
 HTML = {"content-type": "text/html; charset=utf-8"}
 WEB_UI = b'<!doctype html><html><head><title>New API</title></head><body><div id="root"></div></body></html>'
-
-
-def answer(status: int = 200, body=None, *, content: bytes | None = None, headers: dict | None = None):
-    def make(request: httpx.Request) -> httpx.Response:
-        if content is not None:
-            return httpx.Response(status, content=content, headers=headers)
-        return httpx.Response(status, json=body, headers=headers)
-
-    return make
-
-
-def etask(data):
-    return answer(200, {"code": "success", "message": "", "data": data})
-
-
-def task_error(status: int, code: str, message: str):
-    return answer(status, {"code": code, "message": message, "data": None})
-
-
-def gateway_error(status: int, message: str, code: str = ""):
-    return answer(status, {"error": {"message": message, "type": "new_api_error", "code": code, "param": ""}})
-
-
-class Upstream:
-    def __init__(self, *steps) -> None:
-        self.steps = list(steps)
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        step = self.steps.pop(0) if len(self.steps) > 1 else self.steps[0]
-        return step(request)
-
-
-@pytest.fixture
-def sleeps() -> list[float]:
-    return []
-
-
-@pytest.fixture
-def make_client(sleeps):
-    clients: list[SunoClient] = []
-
-    def make(*steps, **kwargs) -> tuple[SunoClient, Upstream]:
-        upstream = Upstream(*steps)
-        options = {"sleep": sleeps.append, "rand": lambda: 1.0, **kwargs}
-        client = SunoClient(
-            base_url=BASE_URL, api_key=KEY, transport=httpx.MockTransport(upstream), **options
-        )
-        clients.append(client)
-        return client, upstream
-
-    yield make
-    for client in clients:
-        client.close()
 
 
 def clip(clip_id: str = CLIP_A, **overrides) -> dict:
