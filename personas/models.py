@@ -82,6 +82,10 @@ class Persona(Hideable):
 
     state = models.CharField(max_length=20, choices=State.choices, default=State.QUEUED, db_index=True)
     error_message = models.TextField(blank=True)
+    # The charge for the current attempt (accounts.paid): a Retry charges a new one.
+    paid_request = models.ForeignKey(
+        "accounts.PaidRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     create_attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     creating_since = models.DateTimeField(null=True, blank=True)

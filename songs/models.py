@@ -84,6 +84,10 @@ class Song(Hideable):
     upstream_batch_id = models.CharField(max_length=100, blank=True)
     state = models.CharField(max_length=20, choices=State.choices, default=State.QUEUED, db_index=True)
     error_message = models.TextField(blank=True)
+    # The charge for the current attempt (accounts.paid): a Retry charges a new one.
+    paid_request = models.ForeignKey(
+        "accounts.PaidRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     submit_attempts = models.PositiveSmallIntegerField(default=0)
     next_submit_at = models.DateTimeField(default=timezone.now)
     submitting_since = models.DateTimeField(null=True, blank=True)
@@ -440,6 +444,10 @@ class ClipAsset(models.Model):
     upstream_task_id = models.CharField(max_length=100, blank=True)
     words = models.JSONField(default=list, blank=True)  # timing: [{"word", "start_s", "end_s"}]
     error_message = models.TextField(blank=True)
+    # The charge for the current attempt (accounts.paid): a Retry charges a new one.
+    paid_request = models.ForeignKey(
+        "accounts.PaidRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     attempts = models.PositiveIntegerField(default=0)
     next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -501,6 +509,10 @@ class LyricsDraft(models.Model):
     title = models.CharField(max_length=200, blank=True)
     text = models.TextField(blank=True)
     error_message = models.TextField(blank=True)
+    # The charge for the current attempt (accounts.paid): a Retry charges a new one.
+    paid_request = models.ForeignKey(
+        "accounts.PaidRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     poll_attempts = models.PositiveIntegerField(default=0)
     next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(default=timezone.now)

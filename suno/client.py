@@ -10,6 +10,7 @@ the retries and what each answer means live in `gateway.py`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
@@ -50,6 +51,59 @@ MP4_KEYS = ("mp4_file_url", "video_url", "url", "mp4")
 BILLING_WINDOW_DAYS = 100
 
 
+# What the studio prices, one name per kind of paid request (the studio's price table has a row for each).
+PAID_ACTIONS = (
+    "generate",
+    "extend",
+    "cover",
+    "replace",
+    "stems",
+    "persona",
+    "lyrics",
+    "concat",
+    "wav",
+    "video",
+    "upload",
+)
+
+
+def paid(action: str) -> Callable[[Callable[..., _T]], Callable[..., _T]]:
+    """Mark a method as a paid request of `action`: the client's `authorise` hook is asked first.
+
+    A paid POST (`_request(paid=True)`) refuses to leave from any method not marked, so a new endpoint
+    cannot be added without naming what it costs. Calls nested inside a marked method are covered by it.
+    """
+    if action not in PAID_ACTIONS:
+        raise ValueError(f"unknown paid action {action!r}")
+
+    def mark(method: Callable[..., _T]) -> Callable[..., _T]:
+        @functools.wraps(method)
+        def checked(self: SunoClient, *args: Any, **kwargs: Any) -> _T:
+            if self._paid_action is not None:
+                return method(self, *args, **kwargs)  # inside another paid method: already authorised
+            if self._authorise is not None:
+                self._authorise(action)
+            self._paid_action = action
+            try:
+                return method(self, *args, **kwargs)
+            finally:
+                self._paid_action = None
+
+        checked.paid_action = action  # type: ignore[attr-defined]
+        return checked
+
+    return mark
+
+
+def paid_methods() -> dict[str, str]:
+    """{method name: action} for every paid method of the client."""
+    return {
+        name: member.paid_action
+        for name, member in vars(SunoClient).items()
+        if callable(member) and hasattr(member, "paid_action")
+    }
+
+
 class SunoClient(Gateway):
     # ---- paid calls -------------------------------------------------------------------------------
 
@@ -57,6 +111,7 @@ class SunoClient(Gateway):
         """E-task (data = task id), or E-native clips for stems on some gateways (§5.4, §5.7)."""
         return self._submit("/suno/submit/music", body, _parse_submission)
 
+    @paid("generate")
     def generate_custom(
         self,
         *,
@@ -80,6 +135,7 @@ class SunoClient(Gateway):
             body["metadata"] = metadata
         return self.submit_music(body)
 
+    @paid("generate")
     def generate_from_description(
         self, *, description: str, mv: str, instrumental: bool = False
     ) -> Submission:
@@ -88,12 +144,14 @@ class SunoClient(Gateway):
             {"mv": mv, "gpt_description_prompt": description, "make_instrumental": instrumental}
         )
 
+    @paid("generate")
     def generate_instrumental(self, *, tags: str, title: str, mv: str, negative_tags: str = "") -> Submission:
         # §5.4 "Custom instrumental": the custom recipe with an empty prompt.
         return self.generate_custom(
             lyrics="", tags=tags, title=title, mv=mv, negative_tags=negative_tags, instrumental=True
         )
 
+    @paid("extend")
     def extend(
         self,
         *,
@@ -123,6 +181,7 @@ class SunoClient(Gateway):
             body["task_id"] = task_id
         return self.submit_music(body)
 
+    @paid("generate")
     def generate_with_persona(
         self,
         *,
@@ -171,17 +230,21 @@ class SunoClient(Gateway):
             )
         raise ValueError(f"route must be 'seed' or 'task', not {route!r}")
 
+    @paid("lyrics")
     def generate_lyrics(self, *, idea: str) -> str:
         return self._submit("/suno/submit/lyrics", {"prompt": idea}, _parse_task_id)
 
+    @paid("upload")
     def upload_audio_url(self, *, url: str) -> str:
         return self._submit("/suno/uploads/audio-url", {"url": url}, _parse_task_id)
 
+    @paid("concat")
     def concat(self, *, clip_id: str, is_infill: bool = False) -> Submission:
         # DeerAPI marks is_infill required, GPT-Best optional: always send it (§5.6).
         body = {"clip_id": clip_id, "is_infill": is_infill}
         return self._submit("/suno/submit/concat", body, _parse_submission)
 
+    @paid("stems")
     def separate_stems(
         self, *, clip_id: str, task_id: str = "", title: str = "", full: bool = True
     ) -> Submission:
@@ -205,6 +268,7 @@ class SunoClient(Gateway):
             del body["task_id"]  # an empty id would route nowhere; omit it rather than send ""
         return self.submit_music(body)
 
+    @paid("persona")
     def create_persona(
         self,
         *,
@@ -275,11 +339,13 @@ class SunoClient(Gateway):
             raise MalformedResponse("lyrics: no lyrics object")
         return lyrics
 
+    @paid("wav")
     def get_wav(self, clip_id: str) -> MediaFile:
         """A URL, the bytes, nothing yet, or (§11) a `task_id` to follow with `wav_from_task`."""
         reply = self._request("GET", f"/suno/act/wav/{clip_id}", paid=False, media=True)
         return _media(reply, WAV_KEYS)
 
+    @paid("wav")
     def wav_from_task(self, task_id: str) -> MediaFile:
         """Read the conversion task an act/wav answer named (§11): its result holds the URL once ready.
 
@@ -295,6 +361,7 @@ class SunoClient(Gateway):
             url = url or find_media_url(clip.raw, WAV_KEYS[:2])
         return MediaFile(url=url, task_id=task_id)
 
+    @paid("video")
     def get_mp4(self, clip_id: str) -> MediaFile:
         reply = self._request("GET", f"/suno/act/mp4/{clip_id}", paid=False, media=True)
         return _media(reply, MP4_KEYS)

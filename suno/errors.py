@@ -56,6 +56,10 @@ class RateLimited(SunoError):
         self.retry_after = retry_after
 
 
+class UncheckedPaidCall(RuntimeError):
+    """A paid method was called without the caller's authorisation (see SunoClient `authorise`)."""
+
+
 class UpstreamUnavailable(SunoError):
     """5xx, a connect error or a timeout.
 
@@ -67,9 +71,19 @@ class UpstreamUnavailable(SunoError):
     user_message = "The music service couldn't be reached."
     retryable = True
 
-    def __init__(self, message: str = "", *, may_have_reached_upstream: bool = True, **kwargs) -> None:
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        may_have_reached_upstream: bool = True,
+        gateway_answered: bool = False,
+        **kwargs,
+    ) -> None:
         super().__init__(message, **kwargs)
         self.may_have_reached_upstream = may_have_reached_upstream
+        # The relay answered with its own JSON error body (§11 refunds): it takes its quota only when a
+        # submit succeeds, so nothing was charged even though the request reached it.
+        self.gateway_answered = gateway_answered
 
 
 class BadRequest(SunoError):

@@ -32,6 +32,7 @@ from .errors import (
     RouteNotServed,
     SunoError,
     TaskNotFound,
+    UncheckedPaidCall,
     UpstreamUnavailable,
 )
 
@@ -134,8 +135,13 @@ class Gateway:
         backoff_max: float = 30.0,
         sleep: Callable[[float], None] = time.sleep,
         rand: Callable[[], float] = random.random,
+        authorise: Callable[[str], None] | None = None,
     ) -> None:
         self.base_url = base_url
+        # Called with the action before every paid method sends anything; raising stops the call. The
+        # studio uses it so that no paid call leaves without its charge (sunostudio.upstream).
+        self._authorise = authorise
+        self._paid_action: str | None = None
         self._api_key = api_key
         self._max_attempts = max(1, max_attempts)
         self._backoff_base = backoff_base
@@ -169,6 +175,8 @@ class Gateway:
         self.close()
 
     def _request(self, method: str, path: str, *, json: Any = None, paid: bool, media: bool = False) -> Reply:
+        if paid and self._paid_action is None:
+            raise UncheckedPaidCall(f"{method} {path} is paid: send it from a method marked @paid(action)")
         attempt = 0
         while True:
             try:
@@ -400,7 +408,9 @@ def _classify(
         if mv:
             return ModelUnavailable(message, mv=mv, code=code, **info)
         reached = not (status == 503 and is_gateway_error)
-        return UpstreamUnavailable(message, may_have_reached_upstream=reached, **info)
+        return UpstreamUnavailable(
+            message, may_have_reached_upstream=reached, gateway_answered=_is_failure_envelope(body), **info
+        )
     if status == 404:
         return RouteNotServed(message, code=code, **info)
     # 401, 403, other 4xx, 3xx, and a 2xx whose envelope says it failed.

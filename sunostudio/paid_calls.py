@@ -40,6 +40,10 @@ GAVE_UP_UNREACHABLE = (
     "charged. Press Retry to try again later."
 )
 NOT_SUPPORTED = "This music service gateway doesn't offer that, so nothing was sent or charged."
+GATEWAY_REFUSED = (
+    "The music service failed to take this request ({message}), so nothing was made or charged. It wasn't "
+    "sent again automatically; press Retry to try once more."
+)
 STAFF_TOLD = " An admin has been notified."
 # Failures staff must fix (the key, the balance): each notifies staff, and the creator is told so.
 STAFF_CAUSES = {
@@ -55,6 +59,16 @@ def never_reached_upstream(error: suno_errors.SunoError) -> bool:
     return isinstance(error, suno_errors.RateLimited) or (
         isinstance(error, suno_errors.UpstreamUnavailable) and not error.may_have_reached_upstream
     )
+
+
+def nothing_was_charged(error: suno_errors.SunoError) -> bool:
+    """True when the upstream certainly made and charged nothing: every refusal it answered (4xx, 429, a
+    route it doesn't serve, a 5xx carrying the relay's own JSON error, which takes its quota only when a
+    submit succeeds: docs/upstream.md §11) and every request that never reached it. False for a transport
+    timeout, a 5xx without the relay's JSON, and a 2xx we couldn't read: those may have been made."""
+    if isinstance(error, suno_errors.UpstreamUnavailable):
+        return not error.may_have_reached_upstream or error.gateway_answered
+    return not isinstance(error, suno_errors.MalformedResponse)
 
 
 def should_resend(error: suno_errors.SunoError, *, attempts: int) -> bool:
@@ -93,6 +107,8 @@ def failure_reason(error: suno_errors.SunoError, *, attempts: int = 1) -> str:
         return GAVE_UP_UNREACHABLE.format(tries=attempts)
     if isinstance(error, suno_errors.RouteNotServed):
         return NOT_SUPPORTED
+    if isinstance(error, suno_errors.UpstreamUnavailable) and error.gateway_answered:
+        return GATEWAY_REFUSED.format(message=error.message.rstrip(". ") or f"HTTP {error.status_code}")
     if isinstance(error, suno_errors.UpstreamUnavailable | suno_errors.MalformedResponse):
         return UNCONFIRMED_SUBMIT
     for error_class, (cause, staff_message) in STAFF_CAUSES.items():

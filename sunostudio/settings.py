@@ -48,8 +48,9 @@ INSTALLED_APPS = [
     "template_partials",
     "django_q",
     # The studio's layers, lowest first (pyproject.toml's import contracts keep them one-way):
-    # suno (no app) <- sunostudio <- moderation <- songs <- personas.
+    # suno (no app) <- sunostudio <- accounts <- moderation <- songs <- personas.
     "sunostudio",
+    "accounts",
     "moderation",
     "songs",
     "personas",
@@ -175,6 +176,16 @@ SUNO_POLL_LOOP_SECONDS = float(os.environ.get("SUNO_POLL_LOOP_SECONDS", "50"))
 SUNO_DEFAULT_MODEL = os.environ.get("SUNO_DEFAULT_MODEL", "chirp-auk")
 # Staff are warned (banner, admin index, one staff notice) when the key's paid credit drops below this.
 SUNO_BALANCE_WARN_USD = float(os.environ.get("SUNO_BALANCE_WARN_USD", "5"))
+
+# Credits (accounts/): prices are in the admin; these are the defaults each account may override there.
+CREDITS_MONTHLY_ALLOWANCE = int(os.environ.get("CREDITS_MONTHLY_ALLOWANCE", "500"))
+CREDITS_MAX_IN_FLIGHT = int(os.environ.get("CREDITS_MAX_IN_FLIGHT", "4"))
+CREDITS_MAX_PER_HOUR = int(os.environ.get("CREDITS_MAX_PER_HOUR", "30"))
+CREDITS_STAFF_UNLIMITED = os.environ.get("CREDITS_STAFF_UNLIMITED", "1") == "1"
+# Who may sign up: open | invite (a code made in the admin) | approval (staff approve) | closed.
+SIGNUP_POLICY = os.environ.get("SIGNUP_POLICY", "invite" if PRODUCTION else "open")
+if SIGNUP_POLICY not in ("open", "invite", "approval", "closed"):
+    raise RuntimeError(f"SIGNUP_POLICY must be open, invite, approval or closed, not {SIGNUP_POLICY!r}")
 # How persona songs are sent: `seed` (/suno/generate, as the ElkAPI page shows; falls back to `task` when
 # the gateway doesn't serve it) or `task` (/suno/submit/music with task=artist_consistency, whose takes
 # have a relay task and so can be extended and split). docs/upstream.md §5.15, §11.

@@ -1,0 +1,21 @@
+"""Refusals a creator reads (each a sunostudio.errors.Refused, so every view already shows it kindly)."""
+
+from __future__ import annotations
+
+from sunostudio.errors import Refused
+
+
+class NotEnoughCredits(Refused):
+    pass
+
+
+class LimitReached(Refused):
+    pass
+
+
+class AwaitingApproval(Refused):
+    pass
+
+
+class NotCharged(Refused):
+    """A row that reached a job without a charge (made before credits existed): it is failed, not sent."""
