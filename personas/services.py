@@ -13,6 +13,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts import paid
+from accounts.errors import NotCharged
+from accounts.models import Action
 from moderation.services import refuse_if_suspended
 from songs.models import Clip
 from suno import errors as suno_errors
@@ -49,8 +52,20 @@ def persona_create(
             },
         )
         if created:
+            _charge(persona)
             enqueue("personas.tasks.create_persona", persona.pk)
     return persona, created
+
+
+def _charge(persona: Persona) -> None:
+    """In the transaction that saves (or re-queues) the persona: no credits, no persona."""
+    request = paid.charge(
+        user=persona.owner,
+        action=Action.PERSONA,
+        subject=f"Persona: {persona.name}",
+        subject_url=persona.get_absolute_url(),
+    )
+    Persona.objects.filter(pk=persona.pk).update(paid_request=request)
 
 
 def persona_submit(*, persona_id: int, now: datetime | None = None) -> None:
@@ -63,7 +78,8 @@ def persona_submit(*, persona_id: int, now: datetime | None = None) -> None:
         return
     persona = Persona.objects.get(pk=persona_id)
     try:
-        with get_client(max_attempts=1) as client:  # paid: sunostudio.paid_calls spaces resends
+        # paid: sunostudio.paid_calls spaces resends, so the client makes one attempt
+        with paid.sending(persona.paid_request_id), get_client(max_attempts=1) as client:
             created = client.create_persona(
                 root_clip_id=persona.artist_clip_id,
                 name=persona.name,
@@ -71,9 +87,13 @@ def persona_submit(*, persona_id: int, now: datetime | None = None) -> None:
                 is_public=persona.upstream_is_public,
                 clips=persona.clip_ids or [persona.artist_clip_id],
             )
+    except NotCharged as refusal:
+        _persona_fail(persona, reason=refusal.user_message, attempts=persona.create_attempts)
+        return
     except suno_errors.SunoError as error:
         _persona_create_failed(persona, error, now=now)
         return
+    paid.settle(persona.paid_request_id, now=now)
     source = created.clip
     Persona.objects.filter(pk=persona.pk, state=Persona.State.CREATING).update(
         state=Persona.State.READY,
@@ -99,10 +119,25 @@ def _persona_create_failed(persona: Persona, error: suno_errors.SunoError, *, no
             error_message=paid_calls.waiting_message(error, attempts=attempts, delay=delay),
         )
         return
-    reason = paid_calls.failure_reason(error, attempts=attempts)
-    Persona.objects.filter(pk=persona.pk, state=Persona.State.CREATING).update(
-        state=Persona.State.FAILED, create_attempts=attempts, error_message=reason
+    _persona_fail(
+        persona, reason=paid_calls.failure_reason(error, attempts=attempts), attempts=attempts, error=error
     )
+
+
+def _persona_fail(
+    persona: Persona,
+    *,
+    reason: str,
+    attempts: int,
+    error: suno_errors.SunoError | None = None,
+    unconfirmed: bool = False,
+) -> None:
+    """Refunded, or held for staff review when the upstream may have made it."""
+    with transaction.atomic():
+        Persona.objects.filter(pk=persona.pk, state=Persona.State.CREATING).update(
+            state=Persona.State.FAILED, create_attempts=attempts, error_message=reason
+        )
+        paid.failed(persona.paid_request_id, reason=reason, error=error, unconfirmed=unconfirmed)
 
 
 def persona_retry(*, persona: Persona) -> bool:
@@ -112,6 +147,7 @@ def persona_retry(*, persona: Persona) -> bool:
             state=Persona.State.QUEUED, error_message="", create_attempts=0, next_attempt_at=timezone.now()
         )
         if moved:
+            _charge(persona)  # a new paid call
             enqueue("personas.tasks.create_persona", persona.pk)
     return bool(moved)
 
@@ -135,6 +171,10 @@ def personas_sweep(*, now: datetime | None = None) -> None:
     now = now or timezone.now()
     for persona_id in Persona.objects.due_for_create(now).values_list("pk", flat=True)[:50]:
         persona_submit(persona_id=persona_id, now=now)
-    Persona.objects.filter(
+    stuck = Persona.objects.filter(
         state=Persona.State.CREATING, creating_since__lt=now - paid_calls.SUBMITTING_STUCK_AFTER
-    ).update(state=Persona.State.FAILED, error_message=paid_calls.UNCONFIRMED_SUBMIT)
+    )
+    for persona in stuck:
+        _persona_fail(
+            persona, reason=paid_calls.UNCONFIRMED_SUBMIT, attempts=persona.create_attempts, unconfirmed=True
+        )

@@ -18,6 +18,8 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts import paid
+from accounts.errors import NotCharged
 from suno import errors as suno_errors
 from suno import types as suno_types
 from suno.client import SunoClient
@@ -27,7 +29,7 @@ from sunostudio.upstream import get_client
 
 from . import archive
 from .models import Clip, ClipAsset, LyricsDraft, Song
-from .services import lyrics_draft_submit, song_fail, song_submit
+from .services import lyrics_draft_fail, lyrics_draft_submit, song_fail, song_submit, songs_settle
 from .timing import words_from_timing
 
 logger = logging.getLogger(__name__)
@@ -131,6 +133,7 @@ def clips_poll_due(*, now: datetime | None = None) -> PollReport:
             with transaction.atomic():
                 for clip in chunk_clips:
                     _apply_clip(clip, found_clips.get(clip.upstream_id), now)
+    songs_settle(now=now, song_ids=sorted({clip.song_id for clip in clips}))
     return report
 
 
@@ -244,9 +247,12 @@ def _apply_clip(clip: Clip, upstream: suno_types.Clip | None, now: datetime) -> 
 def clips_fail_stuck(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     reason = STUCK_CLIP.format(minutes=settings.SUNO_CLIP_TIMEOUT_MINUTES)
-    return Clip.objects.stuck(now).update(
+    stuck = Clip.objects.stuck(now).update(
         status=Clip.Status.ERROR, error_message=reason, next_poll_at=None, completed_at=now
     )
+    if stuck:
+        songs_settle(now=now)  # a song whose every take got stuck is refunded
+    return stuck
 
 
 def songs_sweep(*, now: datetime | None = None) -> None:
@@ -259,8 +265,9 @@ def songs_sweep(*, now: datetime | None = None) -> None:
         state=Song.State.SUBMITTING, submitting_since__lt=now - paid_calls.SUBMITTING_STUCK_AFTER
     )
     for song_id in stuck.values_list("pk", flat=True):
-        song_fail(song_id=song_id, reason=paid_calls.UNCONFIRMED_SUBMIT, now=now)
+        song_fail(song_id=song_id, reason=paid_calls.UNCONFIRMED_SUBMIT, now=now, unconfirmed=True)
     clips_fail_stuck(now=now)
+    songs_settle(now=now)  # what a tick that died between its writes left unsettled
     for clip_id in Clip.objects.due_for_archive(now).values_list("pk", flat=True)[:50]:
         archive.clip_archive(clip_id=clip_id, now=now)
 
@@ -304,11 +311,14 @@ def clip_assets_poll_due(*, now: datetime | None = None) -> int:
     return len(due)
 
 
-def _asset_fail(asset: ClipAsset, reason: str) -> None:
-    asset.status = ClipAsset.Status.FAILED
-    asset.error_message = reason
-    asset.next_poll_at = None
-    asset.save()
+def _asset_fail(asset: ClipAsset, reason: str, *, error: suno_errors.SunoError | None = None) -> None:
+    """A read that came to nothing: nothing to review, so the charge is refunded."""
+    with transaction.atomic():
+        asset.status = ClipAsset.Status.FAILED
+        asset.error_message = reason
+        asset.next_poll_at = None
+        asset.save()
+        paid.refund(asset.paid_request_id, reason=reason)
 
 
 def _asset_wait(asset: ClipAsset, now: datetime, *, reason: str = "") -> None:
@@ -324,11 +334,13 @@ def _asset_wait(asset: ClipAsset, now: datetime, *, reason: str = "") -> None:
 
 
 def _asset_ready(asset: ClipAsset, now: datetime) -> None:
-    asset.status = ClipAsset.Status.READY
-    asset.error_message = ""
-    asset.next_poll_at = None
-    asset.ready_at = now
-    asset.save()
+    with transaction.atomic():
+        asset.status = ClipAsset.Status.READY
+        asset.error_message = ""
+        asset.next_poll_at = None
+        asset.ready_at = now
+        asset.save()
+        paid.settle(asset.paid_request_id, now=now)
 
 
 def _asset_poll_one(client: SunoClient, asset: ClipAsset, now: datetime) -> None:
@@ -338,11 +350,15 @@ def _asset_poll_one(client: SunoClient, asset: ClipAsset, now: datetime) -> None
             asset.words = words_from_timing(client.get_timing(clip_id))
             _asset_ready(asset, now)
             return
-        if asset.upstream_task_id:
-            media_file = client.wav_from_task(asset.upstream_task_id)
-        else:
-            getter = client.get_wav if asset.kind == ClipAsset.Kind.WAV else client.get_mp4
-            media_file = getter(clip_id)
+        with paid.sending(asset.paid_request_id):
+            if asset.upstream_task_id:
+                media_file = client.wav_from_task(asset.upstream_task_id)
+            else:
+                getter = client.get_wav if asset.kind == ClipAsset.Kind.WAV else client.get_mp4
+                media_file = getter(clip_id)
+    except NotCharged as refusal:
+        _asset_fail(asset, refusal.user_message)
+        return
     except suno_errors.SunoError as error:
         logger.warning("clip %s %s: %s", asset.clip_id, asset.kind, error)
         if error.retryable:
@@ -392,16 +408,15 @@ def lyrics_drafts_poll_due(*, now: datetime | None = None) -> int:
                 task.lyrics.text,
             )
             draft.next_poll_at = None
+            paid.settle(draft.paid_request_id, now=now)
         elif task is not None and task.is_failure:
-            draft.state = LyricsDraft.State.FAILED
-            draft.error_message = task.fail_reason or "The music service couldn't write these lyrics."
-            draft.next_poll_at = None
-        elif now - draft.created_at >= LYRICS_GIVE_UP_AFTER:
-            draft.state, draft.error_message, draft.next_poll_at = (
-                LyricsDraft.State.FAILED,
-                LYRICS_TIMED_OUT,
-                None,
+            lyrics_draft_fail(
+                draft, reason=task.fail_reason or "The music service couldn't write these lyrics."
             )
+            continue
+        elif now - draft.created_at >= LYRICS_GIVE_UP_AFTER:
+            lyrics_draft_fail(draft, reason=LYRICS_TIMED_OUT)
+            continue
         else:
             draft.poll_attempts += 1
             draft.next_poll_at = now + timedelta(seconds=poll_interval(draft.poll_attempts))

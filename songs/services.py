@@ -20,10 +20,13 @@ from django.conf import settings
 from django.core import signing
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import paid
+from accounts.errors import NotCharged
+from accounts.models import Action
 from moderation.services import refuse_if_suspended
 from suno import errors as suno_errors
 from suno import types as suno_types
@@ -44,6 +47,18 @@ STEM_TAKES = {Song.Kind.STEMS_ALL: 12, Song.Kind.STEMS_TWO: 2}  # docs/upstream.
 FIRST_POLL_AFTER = timedelta(seconds=2)
 UPLOAD_LINK_SALT = "songs.upload-source"
 UPLOAD_LINK_MAX_AGE = 60 * 60  # the upstream fetches at once; an hour covers its queue
+
+SONG_ACTIONS = {
+    Song.Kind.CUSTOM: Action.GENERATE,
+    Song.Kind.DESCRIPTION: Action.GENERATE,
+    Song.Kind.EXTEND: Action.EXTEND,
+    Song.Kind.CONCAT: Action.CONCAT,
+    Song.Kind.STEMS_ALL: Action.STEMS,
+    Song.Kind.STEMS_TWO: Action.STEMS,
+    Song.Kind.UPLOAD: Action.UPLOAD,
+}
+ASSET_ACTIONS = {ClipAsset.Kind.WAV: Action.WAV, ClipAsset.Kind.MP4: Action.VIDEO}  # timing reads: free
+ALL_TAKES_FAILED = "Every take failed: {reason}"
 
 NO_RELAY_TASK = (
     "This music service can't {doing} takes made with a persona through its quick route. Make the song "
@@ -74,6 +89,7 @@ def _song_create(
             owner=owner, idempotency_key=idempotency_key, defaults=fields
         )
         if created:
+            _charge_song(song)
             clips = [Clip(song=song, take=take, title=song.title) for take in range(1, takes + 1)]
             if upload is not None:
                 clips[0].duration = upload.duration
@@ -84,6 +100,17 @@ def _song_create(
                 clip.audio_file.save(f"upload.{upload.extension}", upload.file, save=True)
             enqueue("songs.tasks.submit_song", song.pk)
     return song, created
+
+
+def _charge_song(song: Song) -> None:
+    """In the transaction that saves (or re-queues) the song: no credits, no song, and the form says why."""
+    song.paid_request = paid.charge(
+        user=song.owner,
+        action=SONG_ACTIONS[song.kind],
+        subject=song.title or song.get_kind_display(),
+        subject_url=song.get_absolute_url(),
+    )
+    Song.objects.filter(pk=song.pk).update(paid_request=song.paid_request)
 
 
 def song_create(*, owner, idempotency_key: UUID, **recipe: Any) -> tuple[Song, bool]:
@@ -229,6 +256,7 @@ def song_retry(*, song: Song) -> bool:
         )
         if not moved:
             return False
+        _charge_song(song)  # a new paid call; the failed one was refunded or is with staff for review
         song.clips.all().update(
             status=Clip.Status.SUBMITTED,
             upstream_id=None,
@@ -334,8 +362,12 @@ def song_submit(*, song_id: int, now: datetime | None = None) -> None:
         return
     song = Song.objects.select_related("parent_clip__song").get(pk=song_id)
     try:
-        with get_client(max_attempts=1) as client:  # paid: sunostudio.paid_calls spaces the resends
+        # paid: sunostudio.paid_calls spaces the resends, so the client makes one attempt
+        with paid.sending(song.paid_request_id), get_client(max_attempts=1) as client:
             submission = _send(client, song)
+    except NotCharged as refusal:
+        song_fail(song_id=song.pk, reason=refusal.user_message, now=now)
+        return
     except suno_errors.SunoError as error:
         _song_submit_failed(song, error, now=now)
         return
@@ -352,6 +384,7 @@ def _song_submitted(song: Song, submission: suno_types.Submission, *, now: datet
             error_message="",
             submit_attempts=song.submit_attempts + 1,
         )
+        paid.record_task_id(song.paid_request_id, submission.task_id or submission.batch_id)
         clips = list(song.clips.order_by("take"))
         for clip, upstream in zip(clips, submission.clips, strict=False):
             clip.upstream_id = upstream.id
@@ -379,7 +412,7 @@ def _song_submit_failed(song: Song, error: suno_errors.SunoError, *, now: dateti
         reason = _model_unavailable(song, error)
     else:
         reason = paid_calls.failure_reason(error, attempts=attempts)
-    song_fail(song_id=song.pk, reason=reason, attempts=attempts, now=now)
+    song_fail(song_id=song.pk, reason=reason, attempts=attempts, now=now, error=error)
 
 
 def _model_unavailable(song: Song, error: suno_errors.ModelUnavailable) -> str:
@@ -397,7 +430,16 @@ def _model_unavailable(song: Song, error: suno_errors.ModelUnavailable) -> str:
     )
 
 
-def song_fail(*, song_id: int, reason: str, now: datetime, attempts: int | None = None) -> None:
+def song_fail(
+    *,
+    song_id: int,
+    reason: str,
+    now: datetime,
+    attempts: int | None = None,
+    error: suno_errors.SunoError | None = None,
+    unconfirmed: bool = False,
+) -> None:
+    """The send failed: its charge is refunded, or held for staff review when it may have been made."""
     with transaction.atomic():
         fields: dict[str, Any] = {"state": Song.State.FAILED, "error_message": reason}
         if attempts is not None:
@@ -406,6 +448,31 @@ def song_fail(*, song_id: int, reason: str, now: datetime, attempts: int | None 
         Clip.objects.filter(song_id=song_id, status__in=Clip.IN_FLIGHT_STATUSES).update(
             status=Clip.Status.ERROR, error_message=reason, next_poll_at=None, completed_at=now
         )
+        request_id = Song.objects.values_list("paid_request_id", flat=True).get(pk=song_id)
+        paid.failed(request_id, reason=reason, error=error, unconfirmed=unconfirmed, now=now)
+
+
+def songs_settle(*, now: datetime, song_ids: list[int] | None = None) -> int:
+    """Settle the charge of every sent song whose takes have all ended: it stands if any take finished,
+    and is refunded if every take failed (the upstream made nothing). Safe to run again: a settled
+    request is never settled twice."""
+    ended = (
+        Song.objects.filter(state=Song.State.SUBMITTED, paid_request__state="held")
+        .exclude(clips__status__in=Clip.IN_FLIGHT_STATUSES)
+        .annotate(finished=Count("clips", filter=Q(clips__status=Clip.Status.COMPLETE)))
+    )
+    if song_ids is not None:
+        ended = ended.filter(pk__in=song_ids)
+    settled = 0
+    for song in ended:
+        if song.finished:
+            paid.settle(song.paid_request_id, now=now)
+        else:
+            first_error = song.clips.exclude(error_message="").values_list("error_message", flat=True).first()
+            reason = ALL_TAKES_FAILED.format(reason=first_error or "the music service made nothing.")
+            paid.failed(song.paid_request_id, reason=reason, now=now)
+        settled += 1
+    return settled
 
 
 # --- Per-clip assets: WAV, video, word timings -----------------------------------------------------
@@ -434,6 +501,15 @@ def clip_asset_request(*, clip: Clip, kind: str, now: datetime | None = None) ->
                 )
             )
         if created:
+            if kind in ASSET_ACTIONS:
+                request = paid.charge(
+                    user=clip.song.owner,
+                    action=ASSET_ACTIONS[kind],
+                    subject=f"{clip.title or clip.song.title} ({asset.get_kind_display()})",
+                    subject_url=clip.get_absolute_url(),
+                    now=now,
+                )
+                ClipAsset.objects.filter(pk=asset.pk).update(paid_request=request)
             enqueue("songs.tasks.poll_tools")
     asset.refresh_from_db()
     return asset
@@ -449,6 +525,13 @@ def lyrics_draft_create(*, owner, idempotency_key: UUID, idea: str) -> tuple[Lyr
             owner=owner, idempotency_key=idempotency_key, defaults={"idea": idea}
         )
         if created:
+            request = paid.charge(
+                user=owner,
+                action=Action.LYRICS,
+                subject=f"Lyrics: {idea[:80]}",
+                subject_url=reverse("songs:song_create"),
+            )
+            LyricsDraft.objects.filter(pk=draft.pk).update(paid_request=request)
             enqueue("songs.tasks.submit_lyrics", draft.pk)
     return draft, created
 
@@ -461,17 +544,27 @@ def lyrics_draft_submit(*, draft_id: int, now: datetime | None = None) -> None:
         return  # another run sent it: a paid call goes out once
     draft = LyricsDraft.objects.get(pk=draft_id)
     try:
-        with get_client() as client:
+        with paid.sending(draft.paid_request_id), get_client() as client:
             task_id = client.generate_lyrics(idea=draft.idea)
+    except NotCharged as refusal:
+        lyrics_draft_fail(draft, reason=refusal.user_message)
+        return
     except suno_errors.SunoError as error:
         logger.warning("lyrics draft %s: %s", draft_id, error)
-        LyricsDraft.objects.filter(pk=draft_id).update(
-            state=LyricsDraft.State.FAILED, error_message=paid_calls.failure_reason(error)
-        )
+        lyrics_draft_fail(draft, reason=paid_calls.failure_reason(error), error=error)
         return
     LyricsDraft.objects.filter(pk=draft_id).update(
         state=LyricsDraft.State.SUBMITTED, upstream_task_id=task_id, next_poll_at=now + FIRST_POLL_AFTER
     )
+    paid.record_task_id(draft.paid_request_id, task_id)
+
+
+def lyrics_draft_fail(draft: LyricsDraft, *, reason: str, error: suno_errors.SunoError | None = None) -> None:
+    with transaction.atomic():
+        LyricsDraft.objects.filter(pk=draft.pk).update(
+            state=LyricsDraft.State.FAILED, error_message=reason, next_poll_at=None
+        )
+        paid.failed(draft.paid_request_id, reason=reason, error=error)
     enqueue("songs.tasks.poll_tools")
 
 

@@ -107,7 +107,7 @@ def paid_methods() -> dict[str, str]:
 class SunoClient(Gateway):
     # ---- paid calls -------------------------------------------------------------------------------
 
-    def submit_music(self, body: dict) -> Submission:
+    def _submit_music(self, body: dict) -> Submission:
         """E-task (data = task id), or E-native clips for stems on some gateways (§5.4, §5.7)."""
         return self._submit("/suno/submit/music", body, _parse_submission)
 
@@ -133,14 +133,14 @@ class SunoClient(Gateway):
         }
         if metadata:
             body["metadata"] = metadata
-        return self.submit_music(body)
+        return self._submit_music(body)
 
     @paid("generate")
     def generate_from_description(
         self, *, description: str, mv: str, instrumental: bool = False
     ) -> Submission:
         # Inspiration mode: Suno writes the lyrics, title and tags (§5.4).
-        return self.submit_music(
+        return self._submit_music(
             {"mv": mv, "gpt_description_prompt": description, "make_instrumental": instrumental}
         )
 
@@ -179,7 +179,7 @@ class SunoClient(Gateway):
         if task_id:
             # Some gateways route on it to the upstream account that owns the clip (§5.4).
             body["task_id"] = task_id
-        return self.submit_music(body)
+        return self._submit_music(body)
 
     @paid("generate")
     def generate_with_persona(
@@ -215,7 +215,7 @@ class SunoClient(Gateway):
             }
             return self._submit("/suno/generate", body, _parse_submission)
         if route == "task":
-            return self.submit_music(
+            return self._submit_music(
                 {
                     "task": "artist_consistency",
                     "mv": mv,
@@ -266,7 +266,7 @@ class SunoClient(Gateway):
         }
         if not task_id:
             del body["task_id"]  # an empty id would route nowhere; omit it rather than send ""
-        return self.submit_music(body)
+        return self._submit_music(body)
 
     @paid("persona")
     def create_persona(

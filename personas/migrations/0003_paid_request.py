@@ -5,16 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_seed_prices'),
-        ('personas', '0002_sweep_schedule'),
+        ("accounts", "0002_seed_prices"),
+        ("personas", "0002_sweep_schedule"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='persona',
-            name='paid_request',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.paidrequest'),
+            model_name="persona",
+            name="paid_request",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="accounts.paidrequest",
+            ),
         ),
     ]

@@ -5,26 +5,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_seed_prices'),
-        ('songs', '0012_asset_upstream_task_id'),
+        ("accounts", "0002_seed_prices"),
+        ("songs", "0012_asset_upstream_task_id"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='clipasset',
-            name='paid_request',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.paidrequest'),
+            model_name="clipasset",
+            name="paid_request",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="accounts.paidrequest",
+            ),
         ),
         migrations.AddField(
-            model_name='lyricsdraft',
-            name='paid_request',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.paidrequest'),
+            model_name="lyricsdraft",
+            name="paid_request",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="accounts.paidrequest",
+            ),
         ),
         migrations.AddField(
-            model_name='song',
-            name='paid_request',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.paidrequest'),
+            model_name="song",
+            name="paid_request",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="accounts.paidrequest",
+            ),
         ),
     ]

@@ -154,9 +154,20 @@ def test_upstream_refusal_fails_with_the_reason_and_retry_sends_once_more(
     assert suno.calls("persona_create") == 2
 
 
-def test_a_500_on_create_is_never_resent(user, suno, django_capture_on_commit_callbacks):
+@pytest.mark.parametrize(
+    "fault, message, persona_request_state",
+    [
+        # The relay's own JSON error: it takes its quota only when a submit succeeds (§11), so refunded.
+        ("server_error", "nothing was made or charged", "refunded"),
+        # An HTML 524 from the CDN in front: nobody can tell, so the charge waits for staff review.
+        ("gateway_timeout", UNCONFIRMED_SUBMIT, "review"),
+    ],
+)
+def test_a_5xx_on_create_is_never_resent(
+    user, suno, django_capture_on_commit_callbacks, fault, message, persona_request_state
+):
     song = finished_song(owner=user, suno=suno, capture=django_capture_on_commit_callbacks)
-    suno.faults.add("server_error", endpoint="persona_create", work_done=True)
+    suno.faults.add(fault, endpoint="persona_create", work_done=True)
     with django_capture_on_commit_callbacks(execute=True):
         persona, _ = services.persona_create(
             owner=user,
@@ -169,7 +180,8 @@ def test_a_500_on_create_is_never_resent(user, suno, django_capture_on_commit_ca
     services.personas_sweep()
     persona.refresh_from_db()
     assert persona.state == Persona.State.FAILED
-    assert persona.error_message == UNCONFIRMED_SUBMIT
+    assert message in persona.error_message
+    assert persona.paid_request.state == persona_request_state
     assert suno.calls("persona_create") == 1
 
 

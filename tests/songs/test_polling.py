@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from accounts.models import Account
 from songs import polling, services, tasks
 from songs.models import Clip, PollLease, Song
 from tests.songs.builders import song_form_data
@@ -58,6 +59,8 @@ def test_streaming_clip_has_a_playable_url(user, suno, django_capture_on_commit_
 def test_one_batch_query_per_tick_up_to_the_batch_cap(
     user, suno, django_capture_on_commit_callbacks, songs, expected_requests
 ):
+    # As many songs in flight as a busy studio has across its creators: past one creator's limits.
+    Account.objects.update_or_create(user=user, defaults={"unlimited": True})
     create_songs(user, songs, django_capture_on_commit_callbacks)
     before = suno.calls("fetch_batch")
     report = polling.clips_poll_due(now=suno.advance(1) + timedelta(seconds=60))

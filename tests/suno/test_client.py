@@ -386,7 +386,7 @@ def test_submit_music_accepts_native_stem_answer(make_client):
 )
 def test_submission_variants(make_client, body, expected_task, expected_clips):
     client, _ = make_client(answer(200, body))
-    submission = client.submit_music({"mv": "chirp-auk", "gpt_description_prompt": "x"})
+    submission = client.generate_from_description(description="x", mv="chirp-auk")
     assert submission.task_id == expected_task
     assert submission.clip_ids == expected_clips
 
@@ -404,7 +404,7 @@ def test_submission_variants(make_client, body, expected_task, expected_clips):
 def test_paid_answer_without_task_or_clips_is_malformed_and_not_retryable(make_client, body):
     client, upstream = make_client(answer(200, body))
     with pytest.raises(MalformedResponse) as excinfo:
-        client.submit_music({"mv": "chirp-auk"})
+        client.generate_from_description(description="", mv="chirp-auk")
     # The 2xx means the upstream accepted (and charged) it: a blind resend could charge twice.
     assert excinfo.value.retryable is False
     assert len(upstream.requests) == 1
@@ -953,7 +953,7 @@ def test_query_does_not_retry_permanent_failures(make_client, sleeps, step):
 
 
 PAID_CALLS = {
-    "submit_music": lambda c: c.submit_music({"mv": "chirp-auk", "gpt_description_prompt": "x"}),
+    "submit_music": lambda c: c.generate_from_description(description="x", mv="chirp-auk"),
     "generate_custom": lambda c: c.generate_custom(lyrics="l", tags="t", title="t", mv="chirp-auk"),
     "generate_from_description": lambda c: c.generate_from_description(description="d", mv="chirp-auk"),
     "generate_instrumental": lambda c: c.generate_instrumental(tags="t", title="t", mv="chirp-auk"),
