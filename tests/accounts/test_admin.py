@@ -330,7 +330,15 @@ def test_spend_is_bucketed_by_day_for_a_month_and_by_month_for_a_year(user):
     assert [row["net"] for row in per_month] == [10, 10]
 
 
+def test_the_admin_index_has_the_credits_panel(staff, user):
+    in_review(user)
+    body = staff.get(reverse("admin:index")).content.decode()
+    assert 'id="credits-panel"' in body
+    assert "1 paid request" in body and reverse("admin:accounts_report") in body
+
+
 def test_moderators_without_ledger_permission_see_no_credits(client, moderator):
     client.force_login(moderator)
+    assert 'id="credits-panel"' not in client.get(reverse("admin:index")).content.decode()
     assert client.get(reverse("admin:accounts_report")).status_code == 403
     assert client.get(reverse("admin:accounts_creditentry_export")).status_code == 403
