@@ -19,3 +19,11 @@ class AwaitingApproval(Refused):
 
 class NotCharged(Refused):
     """A row that reached a job without a charge (made before credits existed): it is failed, not sent."""
+
+
+class InviteRefused(Refused):
+    """The invite code is unknown, expired or used up (perhaps by someone signing up a moment earlier)."""
+
+
+class SignupClosed(Refused):
+    pass

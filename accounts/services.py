@@ -1,4 +1,5 @@
-"""Every write to credits: the monthly grant, charges, refunds, reviews and staff adjustments.
+"""Every write to credits (the monthly grant, charges, refunds, reviews and staff adjustments), and
+sign-up: the account a new user starts with, under settings.SIGNUP_POLICY.
 
 A charge is made inside the transaction that saves the request a job will send, with a conditional UPDATE
 on the balance, so two requests racing for the last credits make one row to send and one refusal. A
@@ -10,13 +11,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from .errors import AwaitingApproval, LimitReached, NotEnoughCredits
-from .models import MAKES_TAKES, Account, Action, CreditEntry, PaidRequest
+from .errors import AwaitingApproval, InviteRefused, LimitReached, NotEnoughCredits, SignupClosed
+from .models import MAKES_TAKES, Account, Action, CreditEntry, InviteCode, PaidRequest
 from .prices import price_of
 
 NOT_ENOUGH = "{action} costs {price} credits and you have {balance}."
@@ -30,6 +32,10 @@ HOURLY_FULL = (
 )
 PENDING_APPROVAL = "Your account is waiting for an admin to approve it. You can look around until then."
 DECLINED = "Your account wasn't approved, so it can't make anything."
+INVITE_UNKNOWN = "There's no invite with this code. Check it, or ask whoever invited you for a new one."
+INVITE_EXPIRED = "This invite code has expired. Ask whoever invited you for a new one."
+INVITE_USED_UP = "This invite code has been used as often as it allows. Ask whoever sent it for a new one."
+SIGNUP_CLOSED = "Sign-up is closed: the studio isn't taking new accounts at the moment."
 
 
 def period_of(moment: datetime) -> str:
@@ -235,3 +241,45 @@ def grant(*, user, amount: int, note: str, by=None, now: datetime | None = None)
             made_by=by,
             created_at=now,
         )
+
+
+def invite_problem(code: str, *, now: datetime | None = None) -> str | None:
+    """Why this code can't be used now, in the words the sign-up form shows; None when it can."""
+    invite = InviteCode.objects.filter(code=code).first() if code else None
+    if invite is None:
+        return INVITE_UNKNOWN
+    if invite.expires_at is not None and invite.expires_at <= (now or timezone.now()):
+        return INVITE_EXPIRED
+    if invite.uses >= invite.max_uses:
+        return INVITE_USED_UP
+    return None
+
+
+def account_sign_up(*, user, invite_code: str = "", now: datetime | None = None) -> Account:
+    """Save the new (unsaved) `user` with their account, as settings.SIGNUP_POLICY says.
+
+    Under `invite` the code's use is a conditional UPDATE (uses < max_uses) in the transaction that saves
+    the user: two people racing for its last use get one account, and the other a refusal with nothing
+    saved. Under `approval` the account starts pending, so `charge` refuses it until staff approve."""
+    policy = settings.SIGNUP_POLICY
+    if policy == "closed":
+        raise SignupClosed(SIGNUP_CLOSED)
+    now = now or timezone.now()
+    with transaction.atomic():
+        invite = None
+        if policy == "invite":
+            usable = InviteCode.objects.filter(code=invite_code, uses__lt=F("max_uses")).filter(
+                Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+            )
+            if not invite_code or not usable.update(uses=F("uses") + 1):
+                raise InviteRefused(invite_problem(invite_code, now=now) or INVITE_USED_UP)
+            invite = InviteCode.objects.get(code=invite_code)
+        user.save()
+        pending = policy == "approval"
+        Account.objects.create(
+            user=user,
+            approval=Account.Approval.PENDING if pending else Account.Approval.APPROVED,
+            invite=invite,
+            created_at=now,
+        )
+        return account_of(user, now=now)

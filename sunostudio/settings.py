@@ -85,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "sunostudio.context_processors.staff_status",
+                "accounts.context_processors.credits",
             ],
         },
     },

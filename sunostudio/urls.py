@@ -7,7 +7,7 @@ from . import views
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="songs:library", permanent=False), name="home"),
-    path("accounts/signup/", views.signup, name="signup"),
+    path("", include("accounts.urls")),  # sign-up (`signup`) and the credits page (`accounts:credits`)
     path("accounts/", include("django.contrib.auth.urls")),
     path("songs/", include("songs.urls")),
     path("personas/", include("personas.urls")),
