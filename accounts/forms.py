@@ -25,6 +25,12 @@ class InviteSignupForm(SignupForm):
 
     field_order = ["invite_code", "username", "password1", "password2"]
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.initial.get("invite_code"):  # no link filled it in: the code is the first thing to type
+            self.fields["username"].widget.attrs.pop("autofocus", None)
+            self.fields["invite_code"].widget.attrs["autofocus"] = True
+
     def clean_invite_code(self) -> str:
         code = self.cleaned_data["invite_code"].strip()
         # Checked again, atomically, when the account is saved: this is the early, friendly answer.
