@@ -525,11 +525,11 @@ class PaidRequestAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
     def _review(self, request: HttpRequest, queryset: QuerySet[PaidRequest], act, done: str) -> None:
-        waiting = list(queryset.needs_review().values_list("pk", flat=True))
-        moved = sum(1 for pk in waiting if act(pk))
-        skipped = queryset.count() - moved
+        # Read the selection first: the list may be filtered to "needs review", which acting empties.
+        selected = list(queryset.values_list("pk", "state"))
+        moved = sum(1 for pk, state in selected if state == PaidRequest.State.REVIEW and act(pk))
         message = done.format(count=moved)
-        if skipped:
+        if skipped := len(selected) - moved:
             message += f" {skipped} skipped: only requests that need review can be."
         self.message_user(request, message, messages.SUCCESS if moved else messages.WARNING)
 

@@ -189,6 +189,21 @@ def test_the_needs_review_list_shows_it_and_refunds_it_once(staff, boss, user):
     assert PaidRequest.objects.get(pk=done.pk).state == PaidRequest.State.DONE
 
 
+def test_the_review_actions_count_what_they_did_and_what_they_skipped(staff, user):
+    reviews = [in_review(user), in_review(user)]
+    done = charged(user)
+    services.settle(done.pk)
+    # From the filtered list (as staff use it): acting empties the filter, the count must not change.
+    act(staff, "paidrequest", "refund_selected", reviews[:1], query="?state=review")
+    act(staff, "paidrequest", "keep_selected", [reviews[1], done])
+    page = staff.get(reverse("admin:accounts_paidrequest_changelist"))
+    messages = [str(m) for m in page.context["messages"]]
+    assert messages == [
+        "Refunded 1 request(s): their credits are back.",
+        "Kept the charge of 1 request(s). 1 skipped: only requests that need review can be.",
+    ]
+
+
 def test_keep_the_charge_closes_the_review_without_a_refund(staff, boss, user):
     review = in_review(user)
     assert act(staff, "paidrequest", "keep_selected", [review]).status_code == 302
