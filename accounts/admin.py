@@ -17,7 +17,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -27,10 +27,26 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
 from . import reports, services
-from .models import Account, CreditEntry, InviteCode, PaidRequest, Price
+from .models import Account, Action, CreditEntry, InviteCode, PaidRequest, Price
 
 RECENT_ENTRIES = 10
+# The ledger, the paid requests and the report are wide tables: they take the nav sidebar's room too
+# (breadcrumbs still lead back); the other lists keep it.
+WIDE = {"is_nav_sidebar_enabled": False}
 MAX_GRANT = 1_000_000
+
+
+def short_time(moment) -> str:
+    """ "2026-12-01 13:10", with the full time on hover: lists with many columns need the room."""
+    if moment is None:
+        return "—"
+    local = timezone.localtime(moment)
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>',
+        local.isoformat(),
+        local.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        local.strftime("%Y-%m-%d %H:%M"),
+    )
 
 
 def ledger_url(user_id: int) -> str:
@@ -88,8 +104,12 @@ class PriceAdmin(admin.ModelAdmin):
     """One row per action, seeded by the migration: staff change the credits, never the rows. Saving
     drops the cached table (accounts/prices.py), so the next page shows the new price."""
 
+    empty_value_display = "—"
+
     list_display = ("action", "credits", "updated_at")
     list_editable = ("credits",)
+    # The studio's order of its tools (Action), not the alphabet of their keys.
+    ordering = (Case(*(When(action=action, then=Value(i)) for i, action in enumerate(Action)), default=99),)
     fields = ("action", "credits", "updated_at")
     readonly_fields = ("action", "updated_at")
     list_per_page = 50
@@ -108,9 +128,13 @@ class GrantForm(forms.Form):
     amount = forms.IntegerField(
         min_value=-MAX_GRANT,
         max_value=MAX_GRANT,
-        help_text="Credits to add to each account. A negative amount takes credits back (an adjustment).",
+        help_text="Credits to add (to each account). A negative amount takes credits back: an adjustment.",
     )
-    note = forms.CharField(max_length=300, help_text="Why (shown on the ledger line).")
+    note = forms.CharField(
+        max_length=300,
+        help_text="Why (shown on the ledger line).",
+        widget=forms.TextInput(attrs={"size": 60}),
+    )
 
     def clean_amount(self) -> int:
         amount = self.cleaned_data["amount"]
@@ -121,17 +145,15 @@ class GrantForm(forms.Form):
 
 @admin.register(Account)
 class AccountAdmin(admin.ModelAdmin):
+    empty_value_display = "—"
     list_display = (
         "user",
-        "email",
         "balance",
         "approval",
         "allowance_display",
         "unlimited",
-        "max_in_flight",
-        "max_per_hour",
+        "limits",
         "invite",
-        "created_at",
         "ledger_link",
     )
     list_filter = ("approval", "unlimited")
@@ -163,15 +185,26 @@ class AccountAdmin(admin.ModelAdmin):
         # The ledger outlives the account: deleting one would reset a balance its entries still sum to.
         return False
 
-    @admin.display(description="email", ordering="user__email")
-    def email(self, account: Account) -> str:
-        return account.user.email
-
     @admin.display(description="monthly allowance", ordering="monthly_allowance")
     def allowance_display(self, account: Account) -> str:
         if account.monthly_allowance is None:
-            return f"{account.allowance} (default)"
+            return format_html('{} <span class="quiet">(default)</span>', account.allowance)
         return str(account.monthly_allowance)
+
+    @admin.display(description="limits")
+    def limits(self, account: Account) -> str:
+        """In flight at once and per hour; the studio's defaults are marked."""
+
+        def limit(value: int | None, effective: int, unit: str) -> str:
+            if value is None:
+                return format_html('{} {} <span class="quiet">(default)</span>', effective, unit)
+            return format_html("{} {}", effective, unit)
+
+        return format_html(
+            "{}<br>{}",
+            limit(account.max_in_flight, account.in_flight_limit, "at once"),
+            limit(account.max_per_hour, account.hourly_limit, "an hour"),
+        )
 
     @admin.display(description="ledger")
     def ledger_link(self, account: Account) -> str:
@@ -321,8 +354,10 @@ def csv_lines(rows: Iterable[tuple]) -> Iterator[str]:
 class CreditEntryAdmin(admin.ModelAdmin):
     """Append-only: staff look, filter and export; a correction is a grant or adjustment on the account."""
 
+    empty_value_display = "—"
+
     list_display = (
-        "created_at",
+        "when",
         "user",
         "kind",
         "signed_amount",
@@ -333,6 +368,7 @@ class CreditEntryAdmin(admin.ModelAdmin):
         "made_by",
         "note",
     )
+    list_display_links = ("when",)
     list_filter = ("kind", "request__action")
     date_hierarchy = "created_at"
     search_fields = (
@@ -367,6 +403,10 @@ class CreditEntryAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
+    @admin.display(description="when", ordering="created_at")
+    def when(self, entry: CreditEntry) -> str:
+        return short_time(entry.created_at)
+
     @admin.display(description="amount", ordering="amount")
     def signed_amount(self, entry: CreditEntry) -> str:
         return f"{entry.amount:+d}"
@@ -384,7 +424,7 @@ class CreditEntryAdmin(admin.ModelAdmin):
         return (entry.request.upstream_task_id if entry.request else "") or "—"
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
-        extra_context = dict(extra_context or {})
+        extra_context = {**WIDE, **(extra_context or {})}
         user_id = request.GET.get("user__id__exact", "")
         if user_id.isdigit():
             account = Account.objects.select_related("user").filter(user_id=user_id).first()
@@ -421,6 +461,7 @@ class CreditEntryAdmin(admin.ModelAdmin):
         creator = request.GET.get("creator", "").strip()
         context = {
             **self.admin_site.each_context(request),
+            **WIDE,
             "title": "Credits report",
             "opts": self.model._meta,
             "report": reports.report(creator=creator),
@@ -460,18 +501,20 @@ class StateFilter(admin.SimpleListFilter):
 class PaidRequestAdmin(admin.ModelAdmin):
     """Read-only: a request's credits and state change only through services (refund, keep_charge)."""
 
+    empty_value_display = "—"
+
     list_display = (
-        "created_at",
+        "created",
         "user",
         "action",
         "credits",
         "state",
         "subject_link",
         "upstream_task_id",
-        "settled_at",
+        "settled",
         "outcome_excerpt",
-        "reviewed_by",
     )
+    list_display_links = ("created",)
     list_filter = (StateFilter, "action")
     date_hierarchy = "created_at"
     search_fields = ("user__username", "subject", "upstream_task_id", "outcome")
@@ -492,6 +535,12 @@ class PaidRequestAdmin(admin.ModelAdmin):
     )
     readonly_fields = fields
 
+    def get_list_display(self, request: HttpRequest):
+        if request.GET.get(StateFilter.parameter_name) == PaidRequest.State.REVIEW:
+            # Every row needs review and was held when it failed: room for the outcome instead.
+            return [name for name in self.list_display if name not in ("state", "settled")]
+        return self.list_display
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -504,13 +553,21 @@ class PaidRequestAdmin(admin.ModelAdmin):
     def has_review_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("accounts.change_paidrequest")
 
+    @admin.display(description="created", ordering="created_at")
+    def created(self, paid: PaidRequest) -> str:
+        return short_time(paid.created_at)
+
+    @admin.display(description="settled", ordering="settled_at")
+    def settled(self, paid: PaidRequest) -> str:
+        return short_time(paid.settled_at)
+
     @admin.display(description="subject", ordering="subject")
     def subject_link(self, paid: PaidRequest) -> str:
         return subject_link(paid)
 
     @admin.display(description="outcome", ordering="outcome")
     def outcome_excerpt(self, paid: PaidRequest) -> str:
-        return Truncator(paid.outcome).chars(120) or "—"
+        return Truncator(paid.outcome).chars(90) or "—"
 
     @admin.display(description="ledger lines")
     def ledger(self, paid: PaidRequest) -> str:
@@ -518,6 +575,7 @@ class PaidRequestAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
         extra_context = {
+            **WIDE,
             **(extra_context or {}),
             "needs_review_count": PaidRequest.objects.needs_review().count(),
             "reviewing": request.GET.get(StateFilter.parameter_name) == PaidRequest.State.REVIEW,
@@ -574,16 +632,8 @@ class UsableFilter(admin.SimpleListFilter):
 
 @admin.register(InviteCode)
 class InviteCodeAdmin(admin.ModelAdmin):
-    list_display = (
-        "code",
-        "note",
-        "uses_display",
-        "expires_at",
-        "usable",
-        "signup_link",
-        "created_by",
-        "created_at",
-    )
+    empty_value_display = "—"
+    list_display = ("code", "note", "uses_display", "expires", "usable", "copy_link", "created_by")
     list_filter = (UsableFilter,)
     search_fields = ("code", "note")
     list_select_related = ("created_by",)
@@ -603,22 +653,41 @@ class InviteCodeAdmin(admin.ModelAdmin):
     def uses_display(self, code: InviteCode) -> str:
         return f"{code.uses} / {code.max_uses}"
 
+    @admin.display(description="expires", ordering="expires_at")
+    def expires(self, code: InviteCode) -> str:
+        return short_time(code.expires_at) if code.expires_at else "never"
+
     @admin.display(description="usable", boolean=True)
     def usable(self, code: InviteCode) -> bool:
         return code.is_usable()
 
     @admin.display(description="sign-up link")
     def signup_link(self, code: InviteCode) -> str:
+        """The change page shows the link and a Copy button; the list, whose columns are narrow, the
+        button alone (the link is its tooltip)."""
         if code.pk is None:
             return "Made when the code is saved."
         link = signup_link(code)
         if not link:
             return "—"
         return format_html(
-            '<span class="invite-link"><input type="text" readonly value="{}" size="44" '
+            '<span class="invite-link"><input type="text" readonly value="{}" size="60" '
             'aria-label="Sign-up link for {}"> <button type="button" class="button" data-copy="{}">'
             "Copy</button></span>",
             link,
             code.code,
             link,
+        )
+
+    @admin.display(description="sign-up link")
+    def copy_link(self, code: InviteCode) -> str:
+        link = signup_link(code) if code.is_usable() else ""
+        if not link:
+            return "—"
+        return format_html(
+            '<button type="button" class="button" data-copy="{}" title="{}" '
+            'aria-label="Copy the sign-up link for {}">Copy link</button>',
+            link,
+            link,
+            code.code,
         )

@@ -70,8 +70,23 @@ def _spending(since: datetime | None = None, creator: str = "") -> QuerySet[Cred
 
 @dataclass(frozen=True)
 class Rows:
-    rows: list[dict]
+    rows: list[dict]  # one per creator and period, newest period first
     truncated: bool  # more rows than ROW_LIMIT matched: the page offers a per-creator view
+
+    @property
+    def periods(self) -> list[dict]:
+        """The rows grouped by period: its totals and each creator's net spend, biggest first (the
+        query's order), so a period is one line however many creators spent in it."""
+        grouped: dict = {}
+        for row in self.rows:
+            period = grouped.setdefault(
+                row["bucket"],
+                {"bucket": row["bucket"], "charged": 0, "refunded": 0, "net": 0, "creators": []},
+            )
+            for key in ("charged", "refunded", "net"):
+                period[key] += row[key]
+            period["creators"].append(row)
+        return list(grouped.values())
 
 
 def _bounded(queryset, limit: int = ROW_LIMIT) -> Rows:
