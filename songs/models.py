@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Action
 from moderation.models import Hideable
 
 
@@ -145,6 +146,17 @@ class Song(Hideable):
     def is_in_flight(self) -> bool:
         """Uses the prefetched clips when the caller prefetched them (the library page does)."""
         return self.is_sending or any(not clip.is_terminal for clip in self.clips.all())
+
+    @property
+    def paid_action(self) -> str:
+        """What sending this song costs (accounts.models.Action)."""
+        return {
+            self.Kind.EXTEND: Action.EXTEND,
+            self.Kind.CONCAT: Action.CONCAT,
+            self.Kind.STEMS_ALL: Action.STEMS,
+            self.Kind.STEMS_TWO: Action.STEMS,
+            self.Kind.UPLOAD: Action.UPLOAD,
+        }.get(self.kind, Action.GENERATE)  # custom, description, persona: a generation
 
     @property
     def can_retry(self) -> bool:

@@ -48,15 +48,6 @@ FIRST_POLL_AFTER = timedelta(seconds=2)
 UPLOAD_LINK_SALT = "songs.upload-source"
 UPLOAD_LINK_MAX_AGE = 60 * 60  # the upstream fetches at once; an hour covers its queue
 
-SONG_ACTIONS = {
-    Song.Kind.CUSTOM: Action.GENERATE,
-    Song.Kind.DESCRIPTION: Action.GENERATE,
-    Song.Kind.EXTEND: Action.EXTEND,
-    Song.Kind.CONCAT: Action.CONCAT,
-    Song.Kind.STEMS_ALL: Action.STEMS,
-    Song.Kind.STEMS_TWO: Action.STEMS,
-    Song.Kind.UPLOAD: Action.UPLOAD,
-}
 ASSET_ACTIONS = {ClipAsset.Kind.WAV: Action.WAV, ClipAsset.Kind.MP4: Action.VIDEO}  # timing reads: free
 ALL_TAKES_FAILED = "Every take failed: {reason}"
 
@@ -106,7 +97,7 @@ def _charge_song(song: Song) -> None:
     """In the transaction that saves (or re-queues) the song: no credits, no song, and the form says why."""
     song.paid_request = paid.charge(
         user=song.owner,
-        action=SONG_ACTIONS[song.kind],
+        action=song.paid_action,
         subject=song.title or song.get_kind_display(),
         subject_url=song.get_absolute_url(),
     )
