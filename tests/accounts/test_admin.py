@@ -9,7 +9,8 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -357,3 +358,28 @@ def test_moderators_without_ledger_permission_see_no_credits(client, moderator):
     assert 'id="credits-panel"' not in client.get(reverse("admin:index")).content.decode()
     assert client.get(reverse("admin:accounts_report")).status_code == 403
     assert client.get(reverse("admin:accounts_creditentry_export")).status_code == 403
+
+
+def test_the_ledger_report_and_export_cost_the_same_queries_for_many_lines(staff, user, other_user):
+    def queries(url) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = staff.get(url)
+            if response.streaming:
+                b"".join(response.streaming_content)
+        return len(captured)
+
+    urls = [
+        reverse("admin:accounts_creditentry_changelist"),
+        reverse("admin:accounts_paidrequest_changelist"),
+        reverse("admin:accounts_account_changelist"),
+        reverse("admin:accounts_report"),
+        reverse("admin:accounts_creditentry_export"),
+        reverse("admin:index"),
+    ]
+    charged(user)
+    few = [queries(url) for url in urls]
+    for creator in (user, other_user):
+        for _ in range(3):
+            services.settle(charged(creator).pk)
+        services.grant(user=creator, amount=5, note="More")
+    assert [queries(url) for url in urls] == few  # no query per row (list_select_related, aggregates)
