@@ -75,6 +75,7 @@ def database_url(tmp_path: Path) -> tuple[str, callable]:
 class Stack:
     base_url: str
     simulator_url: str
+    control_url: str
     env: dict
 
     def manage(self, *args: str) -> str:
@@ -87,6 +88,10 @@ class Stack:
             check=True,
         )
         return result.stdout
+
+    def simulator_faults(self, *faults: dict) -> None:
+        """Switch faults on in the simulator process through its control API."""
+        httpx.post(f"{self.control_url}/faults", json={"add": list(faults)}, timeout=5).raise_for_status()
 
     def create_user(self, username: str) -> tuple[str, str]:
         self.manage(
@@ -104,7 +109,7 @@ def stack(tmp_path_factory):
         pytest.fail("Debian's chromium is missing: `make test` installs it")
     tmp_path = tmp_path_factory.mktemp("stack")
     db_url, drop_database = database_url(tmp_path)
-    web_port, sim_port = free_port(), free_port()
+    web_port, sim_port, control_port = free_port(), free_port(), free_port()
     env = {
         **os.environ,
         "DATABASE_URL": db_url,
@@ -122,7 +127,7 @@ def stack(tmp_path_factory):
     )
     log = open(tmp_path / "stack.log", "w")  # noqa: SIM115 - closed at teardown
     commands = {
-        "simulator": ["suno_simulator", "--port", str(sim_port)],
+        "simulator": ["suno_simulator", "--port", str(sim_port), "--control-port", str(control_port)],
         "web": ["runserver", f"127.0.0.1:{web_port}", "--noreload"],
         "worker": ["qcluster"],
     }
@@ -135,8 +140,12 @@ def stack(tmp_path_factory):
     try:
         wait_until_up(f"http://127.0.0.1:{sim_port}/cdn1/none.mp3", processes["simulator"])
         wait_until_up(f"http://127.0.0.1:{web_port}/healthz", processes["web"])
+        wait_until_up(f"http://127.0.0.1:{control_port}/_simulator/counts", processes["simulator"])
         yield Stack(
-            base_url=f"http://127.0.0.1:{web_port}", simulator_url=f"http://127.0.0.1:{sim_port}", env=env
+            base_url=f"http://127.0.0.1:{web_port}",
+            simulator_url=f"http://127.0.0.1:{sim_port}",
+            control_url=f"http://127.0.0.1:{control_port}/_simulator",
+            env=env,
         )
     finally:
         for process in processes.values():
