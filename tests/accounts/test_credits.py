@@ -359,3 +359,28 @@ def test_ledger_entries_cannot_be_changed_or_deleted(user):
         entry.delete()
     total = sum(CreditEntry.objects.filter(user=user).values_list("amount", flat=True))
     assert total == balance(user) == 505
+
+
+@pytest.mark.parametrize(
+    "fault, says",
+    [
+        ("forbidden", "Your 10 credits were given back."),
+        ("timeout", "Your 10 credits stay charged until an admin checks whether the music service made it."),
+    ],
+)
+def test_the_song_page_says_what_became_of_the_credits(
+    client, user, suno, django_capture_on_commit_callbacks, fault, says
+):
+    suno.faults.add(fault, endpoint="submit_music", times=1)
+    song = create(user, django_capture_on_commit_callbacks)
+    client.force_login(user)
+    page = client.get(song.get_absolute_url()).content.decode()
+    assert says in page
+    assert "Retry · 10 credits" in page
+
+
+def test_paid_buttons_show_their_prices(client, user):
+    client.force_login(user)
+    page = client.get(reverse("songs:song_create")).content.decode()
+    assert "Generate · 10 credits" in page
+    assert "Write lyrics · free" in page
