@@ -57,6 +57,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "sunostudio.logs.RequestLogMiddleware",  # first: request id on every response, one line per request
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -155,6 +156,8 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+# Only one cluster may run schedules: Q_SCHEDULER=false on every other one (Procfile.prod, docs/deploy.md).
+Q_CLUSTER["scheduler"] = env_bool("Q_SCHEDULER", True)
 
 # --- The upstream (ElkAPI Suno) ---------------------------------------------------------------------
 SUNO_API_KEY = os.environ.get("SUNO_API_KEY", "")
@@ -220,17 +223,54 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 STAFF_NOTICE_EMAIL = env_bool("STAFF_NOTICE_EMAIL", email_is_configured(os.environ))
 
+# --- Logging, error tracking (sunostudio/logs.py, docs/deploy.md) ------------------------------------------
+# One console handler on the root logger; LOG_FORMAT=json makes every line one JSON object with the request
+# id, plus one line per request (sunostudio.requests) and per job (sunostudio.jobs).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+if LOG_FORMAT not in ("text", "json"):
+    raise RuntimeError(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}")
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "sunostudio.logs.JsonFormatter"},
+    },
+    "filters": {"health_probes": {"()": "sunostudio.logs.HealthProbeFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
-        "sunostudio": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-        "songs": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+        **{
+            app: {"level": LOG_LEVEL} for app in ("sunostudio", "accounts", "moderation", "songs", "personas")
+        },
+        # Request lines only in JSON: as text, runserver and gunicorn's access log already print one.
+        "sunostudio.requests": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"},
+        "django": {"level": "INFO"},
+        "django.server": {"filters": ["health_probes"], "propagate": True},
+        # django-q2 logs "processing", "Processed"... at INFO for every job; WARNING still shows failures.
+        "django-q": {"level": os.environ.get("Q_LOG_LEVEL", "WARNING")},
         # httpx logs request URLs at INFO; keep it quiet (URLs never hold the key, but less is more).
-        "httpx": {"handlers": ["console"], "level": "WARNING"},
+        "httpx": {"level": "WARNING"},
     },
 }
+# Error tracking is optional: nothing is sent anywhere unless SENTRY_DSN is set. No user data (PII).
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration()],
+        send_default_pii=False,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production" if PRODUCTION else "development"),
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+    )
+# Our own 403 page for a form whose CSRF token didn't arrive (templates/403.html).
+CSRF_FAILURE_VIEW = "sunostudio.views.csrf_failure"
+# Probes answer over plain HTTP too: a load balancer asks the app directly, not through the TLS proxy.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

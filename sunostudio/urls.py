@@ -15,4 +15,7 @@ urlpatterns = [
     path("", include("songs.public_urls")),
     path("admin/", admin.site.urls),
     path("healthz", login_not_required(views.healthz), name="healthz"),
+    path("readyz", login_not_required(views.readyz), name="readyz"),
 ]
+# 404, 403 and 500 use Django's handlers with our templates/404.html, 403.html and 500.html; the CSRF
+# failure page is settings.CSRF_FAILURE_VIEW.
