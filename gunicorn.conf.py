@@ -28,7 +28,7 @@ errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # As JSON, the app logs one line per request itself (with the request id); as text, gunicorn does.
 accesslog = None if os.environ.get("LOG_FORMAT", "text") == "json" else "-"
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s" %({x-request-id}o)s'
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms %({x-request-id}o)s'
 
 if os.environ.get("LOG_FORMAT", "text") == "json":
     # gunicorn's own lines (start, worker boot and timeout) as JSON too, like the app's.

@@ -97,20 +97,21 @@ class RequestLogMiddleware:
         request_id = incoming_request_id(request.headers.get(REQUEST_ID_HEADER))
         request.request_id = request_id
         token = request_id_var.set(request_id)
+        method, path = request.method, request.path  # as they came: a middleware may rewrite the method
         started = time.perf_counter()
         try:
             response = self.get_response(request)
             response[REQUEST_ID_HEADER] = request_id
-            if not (request.path in HEALTH_PATHS and response.status_code < 400):
+            if not (path in HEALTH_PATHS and response.status_code < 400):
                 request_logger.info(
                     "%s %s %s",
-                    request.method,
-                    request.path,
+                    method,
+                    path,
                     response.status_code,
                     extra={
                         "event": "request",
-                        "method": request.method,
-                        "path": request.path,
+                        "method": method,
+                        "path": path,
                         "status": response.status_code,
                         "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                         "user_id": _user_id(request),
@@ -151,17 +152,20 @@ def on_post_execute_in_worker(sender, func, task: dict, **kwargs) -> None:
     _job_started.set(None)
     # A sync task that raised arrives here before django-q2 has written "success".
     outcome = "success" if task.get("success") is True else "failure"
+    name = _job_name(task.get("func"))
+    duration_ms = round((time.perf_counter() - started_at) * 1000, 1)
     job_logger.log(
         logging.INFO if outcome == "success" else logging.WARNING,
-        "job %s %s",
-        _job_name(task.get("func")),
+        "job %s %s in %s ms",
+        name,
         outcome,
+        duration_ms,
         extra={
             "event": "job",
-            "job": _job_name(task.get("func")),
+            "job": name,
             "task_id": task.get("id"),
             "task_name": task.get("name"),
-            "duration_ms": round((time.perf_counter() - started_at) * 1000, 1),
+            "duration_ms": duration_ms,
             "outcome": outcome,
         },
     )
