@@ -156,6 +156,20 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+
+# One cache for every process once there is more than one (the model catalogue, the price table and the
+# sign-up throttles are cached): Redis at CACHE_URL, else REDIS_URL; each process's memory otherwise.
+CACHE_URL = os.environ.get("CACHE_URL", REDIS_URL)
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            # Parallel test processes share one Redis: each keeps to its own keys.
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "sunostudio")
+            + os.environ.get("PYTEST_XDIST_WORKER", ""),
+        }
+    }
 # Only one cluster may run schedules: Q_SCHEDULER=false on every other one (Procfile.prod, docs/deploy.md).
 Q_CLUSTER["scheduler"] = env_bool("Q_SCHEDULER", True)
 
