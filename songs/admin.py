@@ -12,7 +12,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from moderation.admin import ModerationActionsMixin, admin_link, history_panel
-from sunostudio.media import ranged_file_response
+from sunostudio.media import media_response
 
 from .models import Clip, ClipAsset, CreatorProfile, LyricsDraft, ModelVersion, Song
 
@@ -162,6 +162,27 @@ class SongAdmin(ModerationActionsMixin, admin.ModelAdmin):
         return history_panel(song) if song.pk else "—"
 
 
+class ArchivedCopyFilter(admin.SimpleListFilter):
+    """Finished takes by their archived copy: "not saved" lists those refused by a rule (a host that isn't
+    allowed) or out of attempts, which otherwise only a worker's log would tell."""
+
+    title = "archived copy"
+    parameter_name = "archived"
+
+    def lookups(self, request, model_admin):
+        return [("saved", "Saved"), ("saving", "Saving"), ("not_saved", "Not saved")]
+
+    def queryset(self, request, queryset):
+        complete = queryset.filter(status=Clip.Status.COMPLETE)
+        if self.value() == "saved":
+            return complete.exclude(audio_file="")
+        if self.value() == "saving":
+            return complete.filter(audio_file="", next_archive_at__isnull=False)
+        if self.value() == "not_saved":
+            return queryset.archive_given_up()
+        return queryset
+
+
 @admin.register(Clip)
 class ClipAdmin(ModerationActionsMixin, admin.ModelAdmin):
     list_display = (
@@ -174,9 +195,10 @@ class ClipAdmin(ModerationActionsMixin, admin.ModelAdmin):
         "song_owner",
         "play_count",
         "is_hidden",
+        "archived_copy",
         "completed_at",
     )
-    list_filter = ("status", "model_name", "is_hidden", "song__is_public", "created_at")
+    list_filter = ("status", ArchivedCopyFilter, "model_name", "is_hidden", "song__is_public", "created_at")
     search_fields = (
         "title",
         "upstream_id",
@@ -235,7 +257,17 @@ class ClipAdmin(ModerationActionsMixin, admin.ModelAdmin):
         field_file = {"audio": clip.audio_file, "image": clip.image_file}.get(kind)
         if not field_file:
             raise Http404("Not archived")
-        return ranged_file_response(request, field_file)
+        return media_response(request, field_file)
+
+    @admin.display(description="Archived copy")
+    def archived_copy(self, clip: Clip):
+        if clip.audio_file:
+            return "saved"
+        if clip.is_archive_given_up:
+            return f"not saved: {clip.archive_error or 'no audio URL'}"
+        if clip.is_complete:
+            return f"retrying: {clip.archive_error}" if clip.archive_error else "saving"
+        return "—"
 
     @admin.display(description="Song", ordering="song__title")
     def song_link(self, clip: Clip):

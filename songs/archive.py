@@ -1,9 +1,12 @@
-"""Archive a complete clip's audio and cover (and the WAV and video made from it) locally, so the library
-survives upstream URL expiry.
+"""Archive a complete clip's audio and cover (and the WAV and video made from it) to the media storage, so
+the library survives upstream URL expiry.
 
-Rules: only from the hosts the upstream serves media from (https in production), a size cap, the
-content type checked, an atomic write (a half-written file never gets a name), and the upstream URL kept
-whatever happens. Transient failures are retried with backoff by the sweep.
+Rules: only from the hosts the upstream serves media from (https in production), a size cap, the content
+type checked, and the upstream URL kept whatever happens. A download goes to a local temporary file and
+reaches the storage (local disk or the bucket) only once complete, so a half-written file never has a
+name. The archive job and the sweep may both reach a clip: each run first claims it with a conditional
+UPDATE (a lease that expires, so a killed worker's claim passes to the next sweep), and each file is
+written once. Transient failures are retried with backoff by the sweep.
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ import httpx
 from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from suno.types import MediaFile
+from sunostudio.storage import stale_files_remove
 from sunostudio.upstream import get_media_http
 
 from .models import Clip, ClipAsset
@@ -41,6 +46,11 @@ SIZE_CAPS = {
 }
 RETRY_BASE = timedelta(seconds=30)
 ARCHIVE_MAX_ATTEMPTS = 5
+# Longer than any job may run (Q_CLUSTER timeout 90 s): a live claimer never loses its claim, and a
+# killed one's clip is picked up by a sweep after this.
+ARCHIVE_LEASE = timedelta(minutes=5)
+STALE_TEMP_FILE_AGE = timedelta(hours=1)
+SWEEP_BATCH = 50
 
 
 class MediaRejected(Exception):
@@ -52,10 +62,22 @@ class MediaUnavailable(Exception):
 
 
 class _TemporaryFile(File):
-    """Lets FileSystemStorage move the finished file into place (a rename) instead of copying it."""
+    """Lets the local storage link the finished file into place instead of copying it."""
 
     def temporary_file_path(self) -> str:
         return self.file.name
+
+
+def _host_port(url: str) -> str:
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    return f"{host}:{parts.port}" if parts.port else host
+
+
+def allowed_media_hosts() -> set[str]:
+    """SUNO_MEDIA_HOSTS plus the configured upstream base: a simulator (or a relay that rehosts its
+    files) on SUNO_API_BASE serves media from its own host and port."""
+    return {host.lower() for host in settings.SUNO_MEDIA_HOSTS} | {_host_port(settings.SUNO_API_BASE)}
 
 
 def check_media_url(url: str) -> None:
@@ -64,8 +86,8 @@ def check_media_url(url: str) -> None:
     if parts.scheme not in allowed_schemes:
         raise MediaRejected(f"scheme {parts.scheme or 'none'} is not allowed")
     host = (parts.hostname or "").lower()
-    host_port = f"{host}:{parts.port}" if parts.port else host
-    allowed = {h.lower() for h in settings.SUNO_MEDIA_HOSTS}
+    host_port = _host_port(url)
+    allowed = allowed_media_hosts()
     if host not in allowed and host_port not in allowed:
         raise MediaRejected(f"host {host_port} is not an upstream media host")
     if "audiopipe" in host or parts.path.startswith("/audiopipe"):
@@ -73,10 +95,10 @@ def check_media_url(url: str) -> None:
 
 
 def download_media(url: str, *, kind: str) -> tuple[tempfile._TemporaryFileWrapper, str]:
-    """Stream `url` into a temporary file beside the media root; return it with its extension."""
+    """Stream `url` into a local temporary file (MEDIA_TEMP_DIR); return it with its extension."""
     check_media_url(url)
     cap = SIZE_CAPS[kind]
-    os.makedirs(settings.MEDIA_ROOT / "tmp", exist_ok=True)
+    os.makedirs(settings.MEDIA_TEMP_DIR, exist_ok=True)
     try:
         with get_media_http() as http, http.stream("GET", url) as response:
             if response.status_code >= 500 or response.status_code == 429:
@@ -89,7 +111,7 @@ def download_media(url: str, *, kind: str) -> tuple[tempfile._TemporaryFileWrapp
                 raise MediaRejected(f"content type {content_type or 'none'} is not {kind}")
             if int(response.headers.get("content-length") or 0) > cap:
                 raise MediaRejected("file is larger than the size cap")
-            tmp = tempfile.NamedTemporaryFile(dir=settings.MEDIA_ROOT / "tmp", delete=False)
+            tmp = tempfile.NamedTemporaryFile(dir=settings.MEDIA_TEMP_DIR, prefix=f"{kind}-", delete=False)
             size = 0
             try:
                 for chunk in response.iter_bytes():
@@ -98,14 +120,16 @@ def download_media(url: str, *, kind: str) -> tuple[tempfile._TemporaryFileWrapp
                         raise MediaRejected("file is larger than the size cap")
                     tmp.write(chunk)
                 tmp.flush()
+                if size == 0:
+                    raise MediaUnavailable("empty file")
+                expected = response.headers.get("content-length")
+                encoded = response.headers.get("content-encoding", "identity") != "identity"
+                if expected and not encoded and int(expected) != size:
+                    raise MediaUnavailable(f"got {size} of {expected} bytes")
             except BaseException:
                 tmp.close()
                 os.unlink(tmp.name)
                 raise
-            if size == 0:
-                tmp.close()
-                os.unlink(tmp.name)
-                raise MediaUnavailable("empty file")
             tmp.seek(0)
             return tmp, extension
     except httpx.HTTPError as error:
@@ -113,6 +137,7 @@ def download_media(url: str, *, kind: str) -> tuple[tempfile._TemporaryFileWrapp
 
 
 def _save_download(field_file, url: str, *, kind: str, stem: str) -> None:
+    """Download, then one storage save of the complete file (one PUT or multipart upload to a bucket)."""
     tmp, extension = download_media(url, kind=kind)
     try:
         name = f"{stem}.{extension}"
@@ -123,33 +148,58 @@ def _save_download(field_file, url: str, *, kind: str, stem: str) -> None:
             os.unlink(tmp.name)
 
 
+def _claim(clip_id: int, now: datetime) -> datetime | None:
+    """Take the clip's archive lease; the lease's end is this run's claim, None when another run has it."""
+    lease_until = now + ARCHIVE_LEASE
+    claimed = Clip.objects.filter(pk=clip_id).archive_claimable(now).update(archive_lease_until=lease_until)
+    return lease_until if claimed else None
+
+
 def clip_archive(*, clip_id: int, now: datetime | None = None) -> None:
     now = now or timezone.now()
-    clip = Clip.objects.select_related("song").filter(pk=clip_id, status=Clip.Status.COMPLETE).first()
-    if clip is None:
-        return
-    wanted = [("audio", clip.audio_url, clip.audio_file), ("image", clip.image_url, clip.image_file)]
+    lease_until = _claim(clip_id, now)
+    if lease_until is None:
+        return  # done already, not wanted, or another run holds the claim
+    clip = Clip.objects.select_related("song").get(pk=clip_id)
+    outcome = {"archive_error": "", "next_archive_at": None, "archive_attempts": clip.archive_attempts}
     try:
-        for kind, url, field in wanted:
-            if url and not field:
-                _save_download(field, url, kind=kind, stem=kind)
+        for kind, url, field_name in (
+            ("audio", clip.audio_url, "audio_file"),
+            ("image", clip.image_url, "image_file"),
+        ):
+            field_file = getattr(clip, field_name)
+            if url and not field_file:
+                _save_download(field_file, url, kind=kind, stem=kind)
+                # Written once: should a run whose lease ran out have saved it meanwhile, ours goes.
+                if not Clip.objects.filter(pk=clip.pk, **{field_name: ""}).update(
+                    **{field_name: field_file.name}
+                ):
+                    field_file.storage.delete(field_file.name)
     except MediaRejected as error:
         logger.warning("clip %s: media not archived: %s", clip.pk, error)
-        clip.archive_error = str(error)[:300]
-        clip.next_archive_at = None
+        outcome["archive_error"] = str(error)[:300]
     except MediaUnavailable as error:
-        clip.archive_attempts += 1
-        clip.archive_error = str(error)[:300]
-        if clip.archive_attempts >= ARCHIVE_MAX_ATTEMPTS:
-            clip.next_archive_at = None
-        else:
-            clip.next_archive_at = now + RETRY_BASE * 2 ** (clip.archive_attempts - 1)
-    else:
-        clip.archive_error = ""
-        clip.next_archive_at = None
-    clip.save(
-        update_fields=["audio_file", "image_file", "archive_attempts", "archive_error", "next_archive_at"]
+        attempts = clip.archive_attempts + 1
+        outcome.update(archive_error=str(error)[:300], archive_attempts=attempts)
+        if attempts < ARCHIVE_MAX_ATTEMPTS:
+            outcome["next_archive_at"] = now + RETRY_BASE * 2 ** (attempts - 1)
+    # Only while the claim is still ours: a later claimer's outcome is not overwritten.
+    Clip.objects.filter(pk=clip.pk, archive_lease_until=lease_until).update(
+        archive_lease_until=None, **outcome
     )
+
+
+def archives_sweep(*, now: datetime | None = None) -> None:
+    """What the sweep does for media: archive the clips that are due, and remove temporary files that
+    killed downloads left behind (locally, and the local storage's partial files)."""
+    now = now or timezone.now()
+    for clip_id in Clip.objects.due_for_archive(now).values_list("pk", flat=True)[:SWEEP_BATCH]:
+        clip_archive(clip_id=clip_id, now=now)
+    temp_dirs = [settings.MEDIA_TEMP_DIR]
+    if hasattr(default_storage, "partial_dir"):
+        temp_dirs.append(default_storage.partial_dir)
+    for directory in temp_dirs:
+        stale_files_remove(directory, now=now, older_than=STALE_TEMP_FILE_AGE)
 
 
 def asset_store(asset: ClipAsset, media_file: MediaFile, *, kind: str) -> None:

@@ -216,10 +216,20 @@ class ClipQuerySet(models.QuerySet):
         limit = timedelta(minutes=settings.SUNO_CLIP_TIMEOUT_MINUTES)
         return self.in_flight().filter(polling_since__lt=now - limit)
 
+    def archive_claimable(self, now: datetime) -> ClipQuerySet:
+        """Complete, a file still missing, and no run holds an unexpired claim (songs/archive.py)."""
+        return (
+            self.filter(status=Clip.Status.COMPLETE)
+            .filter(Q(audio_file="") | Q(image_file=""))
+            .filter(Q(archive_lease_until__isnull=True) | Q(archive_lease_until__lte=now))
+        )
+
     def due_for_archive(self, now: datetime) -> ClipQuerySet:
-        return self.filter(
-            status=Clip.Status.COMPLETE, next_archive_at__isnull=False, next_archive_at__lte=now
-        ).filter(Q(audio_file="") | Q(image_file=""))
+        return self.archive_claimable(now).filter(next_archive_at__isnull=False, next_archive_at__lte=now)
+
+    def archive_given_up(self) -> ClipQuerySet:
+        """Complete with no archived audio and no retry planned: refused by a rule, or out of attempts."""
+        return self.filter(status=Clip.Status.COMPLETE, audio_file="", next_archive_at__isnull=True)
 
 
 def clip_media_path(clip: Clip, filename: str) -> str:
@@ -267,6 +277,7 @@ class Clip(Hideable):
     archive_attempts = models.PositiveSmallIntegerField(default=0)
     next_archive_at = models.DateTimeField(null=True, blank=True)
     archive_error = models.CharField(max_length=300, blank=True)
+    archive_lease_until = models.DateTimeField(null=True, blank=True)  # an archive run's claim
 
     next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
     poll_attempts = models.PositiveIntegerField(default=0)
@@ -316,6 +327,11 @@ class Clip(Hideable):
     @property
     def is_failed(self) -> bool:
         return self.status == self.Status.ERROR
+
+    @property
+    def is_archive_given_up(self) -> bool:
+        """No copy of the audio is coming (the card says why, instead of "Saving a copy…" forever)."""
+        return self.is_complete and not self.audio_file and self.next_archive_at is None
 
     @property
     def can_continue(self) -> bool:

@@ -268,8 +268,7 @@ def songs_sweep(*, now: datetime | None = None) -> None:
         song_fail(song_id=song_id, reason=paid_calls.UNCONFIRMED_SUBMIT, now=now, unconfirmed=True)
     clips_fail_stuck(now=now)
     songs_settle(now=now)  # what a tick that died between its writes left unsettled
-    for clip_id in Clip.objects.due_for_archive(now).values_list("pk", flat=True)[:50]:
-        archive.clip_archive(clip_id=clip_id, now=now)
+    archive.archives_sweep(now=now)  # due archives, and temporary files killed downloads left
 
 
 def has_pending_work(*, now: datetime, horizon: timedelta = timedelta(seconds=30)) -> bool:

@@ -4,6 +4,7 @@
 """
 
 import os
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -124,10 +125,44 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 if not PRODUCTION:
     STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns when it's missing; development serves from finders
+# --- Media: local disk or a private S3-compatible bucket (docs/media.md) ------------------------------
+# Never served from MEDIA_URL: every file goes through a view that checks who may have it, then answers
+# Range itself, hands the file to nginx (MEDIA_X_ACCEL_REDIRECT), or redirects to a presigned URL.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "/media/"  # never served directly: media goes through the owner-checking view
+MEDIA_STORAGE = os.environ.get("MEDIA_STORAGE", "local")
+# Downloads are assembled here, on this machine, and reach the storage only once complete; the sweep
+# removes what a killed worker left behind after an hour.
+MEDIA_TEMP_DIR = Path(os.environ.get("MEDIA_TEMP_DIR", Path(tempfile.gettempdir()) / "sunostudio-media"))
+MEDIA_X_ACCEL_REDIRECT = os.environ.get("MEDIA_X_ACCEL_REDIRECT", "")  # e.g. /protected-media/ (local only)
+# A presigned URL must outlive a listening session: Chromium sends its later Range requests (seeks) to the
+# URL it was redirected to.
+MEDIA_SIGNED_URL_SECONDS = int(os.environ.get("MEDIA_SIGNED_URL_SECONDS", "3600"))
+MEDIA_S3_PROXY = env_bool("MEDIA_S3_PROXY", False)  # stream through Django when browsers can't reach S3
+if MEDIA_STORAGE == "local":
+    _MEDIA_BACKEND = {"BACKEND": "sunostudio.storage.AtomicFileSystemStorage"}
+elif MEDIA_STORAGE == "s3":
+    if not os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+        raise RuntimeError("MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME (and usually AWS_S3_ENDPOINT_URL)")
+    # Credentials come from boto3's usual chain: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or a role.
+    _MEDIA_BACKEND = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "signature_version": os.environ.get("AWS_S3_SIGNATURE_VERSION", "s3v4"),
+            "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE") or None,
+            "default_acl": None,  # private: the bucket's own policy, never public-read
+            "querystring_auth": True,
+            "querystring_expire": MEDIA_SIGNED_URL_SECONDS,
+            "file_overwrite": False,  # a second file under a taken name gets a new name, like local disk
+        },
+    }
+else:
+    raise RuntimeError(f"MEDIA_STORAGE must be local or s3, not {MEDIA_STORAGE!r}")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _MEDIA_BACKEND,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -182,7 +217,8 @@ SUNO_SIMULATOR_URL = f"http://{SUNO_SIMULATOR_HOST}:{SUNO_SIMULATOR_PORT}"
 SUNO_API_BASE = os.environ.get(
     "SUNO_API_BASE", SUNO_SIMULATOR_URL if SUNO_USE_SIMULATOR else "https://api.elkapi.com"
 )
-# Media is archived only from the hosts the upstream serves it from (docs/upstream.md §7).
+# Media is archived only from the hosts the upstream serves it from (docs/upstream.md §7), plus the host
+# of SUNO_API_BASE itself (songs/archive.py adds it when it checks, so a simulator on any port works).
 SUNO_MEDIA_HOSTS = env_list("SUNO_MEDIA_HOSTS", "cdn1.suno.ai,cdn2.suno.ai")
 if SUNO_USE_SIMULATOR:
     SUNO_MEDIA_HOSTS.append(f"{SUNO_SIMULATOR_HOST}:{SUNO_SIMULATOR_PORT}")

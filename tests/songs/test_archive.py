@@ -129,7 +129,7 @@ def test_size_cap(user, monkeypatch):
     clip.refresh_from_db()
     assert not clip.audio_file
     assert "size cap" in clip.archive_error
-    assert list((archive.settings.MEDIA_ROOT / "tmp").iterdir()) == []  # nothing half-written left
+    assert list(archive.settings.MEDIA_TEMP_DIR.iterdir()) == []  # nothing half-written left
 
 
 def test_failed_download_is_retried_later_and_keeps_the_url(user):
