@@ -10,7 +10,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from songs.models import Clip
 from sunostudio.errors import Refused
-from sunostudio.media import ranged_file_response
+from sunostudio.media import media_response
 
 from . import selectors, services
 from .forms import PersonaCreateForm, PersonaForm
@@ -116,4 +116,4 @@ def persona_media(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     if not field_file:
         raise Http404("Not archived")
     # no-cache: others' browsers ask again each time, so hiding the persona takes effect at once
-    return ranged_file_response(request, field_file, cache_control="no-cache")
+    return media_response(request, field_file, cache_control="no-cache")

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_POST
 
 from moderation.forms import ReportForm
-from sunostudio.media import ranged_file_response
+from sunostudio.media import media_response
 
 from . import selectors, services
 from .models import Clip, Song
@@ -52,7 +52,7 @@ def clip_share_media(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     if not field_file:
         raise Http404("Not archived yet")
     # no-cache: a listener's browser asks again every time, so a hidden song stops playing at once
-    return ranged_file_response(request, field_file, cache_control="no-cache")
+    return media_response(request, field_file, cache_control="no-cache")
 
 
 @login_not_required
@@ -82,4 +82,5 @@ def upload_source(request: HttpRequest, token: str) -> HttpResponse:
     clip = services.upload_clip_for_token(token)
     if clip is None:
         raise Http404("This link is not valid")
-    return ranged_file_response(request, clip.audio_file)
+    # Streamed, never redirected: the upstream's fetcher may not follow redirects (the simulator's doesn't).
+    return media_response(request, clip.audio_file, may_redirect=False)

@@ -14,7 +14,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from moderation.services import user_is_suspended
 from sunostudio.errors import Refused
-from sunostudio.media import ranged_file_response
+from sunostudio.media import media_response
 
 from . import selectors, services
 from .forms import (
@@ -139,7 +139,7 @@ def clip_media(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     if not field_file:
         raise Http404("Not archived yet")
     download_name = clip.download_name if request.GET.get("download") else None
-    return ranged_file_response(request, field_file, download_name=download_name)
+    return media_response(request, field_file, download_name=download_name)
 
 
 # --- Sharing: the owner's switch (the public pages are in public_views.py) -----------------------------
@@ -231,7 +231,7 @@ def clip_asset_file(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     if asset is None:
         raise Http404("Not ready")
     download_name = clip.download_name if request.GET.get("download") else None
-    return ranged_file_response(request, asset.file, download_name=download_name)
+    return media_response(request, asset.file, download_name=download_name)
 
 
 @require_GET
