@@ -15,13 +15,19 @@ LIBRARY_PAGE_SIZE = 10
 
 
 def library_page(*, user, page_number: str | int | None) -> Page:
-    """A page of the creator's songs with their clips: the same few queries whatever the page holds."""
-    songs = (
-        Song.objects.owned_by(user)
-        .select_related("parent_clip__song")  # "Extension of …": tool songs name their source
-        .prefetch_related(Prefetch("clips", queryset=Clip.objects.order_by("take")))
+    """A page of the creator's songs with their clips: the same few queries whatever the page holds.
+
+    The page is picked by id in a subquery (LIMIT/OFFSET on the owner's index alone): with the sources
+    joined around the OFFSET, PostgreSQL joined and sorted all 5,000 songs of a big library for page 300.
+    Tool songs name their source ("Extension of …") through a prefetch rather than a join: it queries only
+    when the page has one, where the join cost every page about 1 ms of SQL building for 70 more columns.
+    """
+    ids = Paginator(Song.objects.owned_by(user).values_list("pk", flat=True), LIBRARY_PAGE_SIZE)
+    page = ids.get_page(page_number)
+    songs = Song.objects.filter(pk__in=page.object_list).prefetch_related(
+        Prefetch("clips", queryset=Clip.objects.order_by("take")), "parent_clip__song"
     )
-    return Paginator(songs, LIBRARY_PAGE_SIZE).get_page(page_number)
+    return Page(songs, page.number, ids)
 
 
 EXPLORE_PAGE_SIZE = 12
