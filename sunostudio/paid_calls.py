@@ -17,14 +17,24 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from suno import errors as suno_errors
+from suno.gateway import DEFAULT_TIMEOUTS
 
 from .notices import notify_staff
 
 SUBMIT_MAX_ATTEMPTS = 5
 RESEND_BASE_SECONDS = 10
 RESEND_MAX_SECONDS = 300
-# A job killed mid-submit leaves its row "sending"; past this the sweep fails it without resending.
-SUBMITTING_STUCK_AFTER = timedelta(minutes=5)
+# The longest a live paid send can wait for its answer: the client's pool, connect, write and paid-read
+# timeouts, one after the other (160 s).
+LONGEST_PAID_SEND = timedelta(
+    seconds=DEFAULT_TIMEOUTS.pool
+    + DEFAULT_TIMEOUTS.connect
+    + DEFAULT_TIMEOUTS.write
+    + DEFAULT_TIMEOUTS.paid_read
+)
+# A job killed mid-submit leaves its row "sending"; past this nobody is still sending it, so the sweep
+# fails it without resending. The margin covers a quick same-host redirect and host clocks a little apart.
+SUBMITTING_STUCK_AFTER = LONGEST_PAID_SEND + timedelta(seconds=20)
 
 UNCONFIRMED_SUBMIT = (
     "We couldn't confirm that the music service received this request. To make sure you aren't charged "
