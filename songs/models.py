@@ -421,8 +421,9 @@ class ClipPlay(models.Model):
 class PollLease(models.Model):
     """One row per background loop: the holder runs the loop, others return at once.
 
-    The lease expires on its own, so a loop whose worker was killed is taken over by the next run of the
-    one-minute schedule.
+    The holder renews it every tick, so it runs out seconds after its worker was killed; the next loop
+    to start takes it over (songs/tasks.py says who starts one). Holder "starting": a restart was asked
+    for, and no loop holds it yet.
     """
 
     name = models.CharField(max_length=50, primary_key=True)

@@ -38,7 +38,9 @@ logger = logging.getLogger(__name__)
 # backing off towards the upstream's own guidance of about 5 s (docs/upstream.md §4), never slower than 15 s.
 POLL_INTERVALS = (2, 2, 2, 2, 3, 3, 3, 5, 5, 8, 10)
 POLL_INTERVAL_MAX = 15
-POLL_LEASE = timedelta(seconds=30)  # a claimed clip isn't claimed again while its tick is talking upstream
+# A claimed clip isn't claimed again while its tick talks upstream. As long as the loop's own lease
+# (songs.tasks), so the clips of a tick that died with its worker are due when the next loop may start.
+POLL_LEASE = timedelta(seconds=10)
 POLL_CLAIM_LIMIT = 5000
 STUCK_CLIP = "The music service didn't finish this take within {minutes} minutes, so we stopped waiting."
 
@@ -272,9 +274,11 @@ def songs_sweep(*, now: datetime | None = None) -> None:
 
 
 def has_pending_work(*, now: datetime, horizon: timedelta = timedelta(seconds=30)) -> bool:
+    """A song being sent counts: if its job dies, the loop's sweep fails it as soon as it is stuck."""
     return (
         Clip.objects.in_flight().exists()
         or Song.objects.filter(state=Song.State.QUEUED, next_submit_at__lte=now + horizon).exists()
+        or Song.objects.filter(state=Song.State.SUBMITTING).exists()
     )
 
 

@@ -16,7 +16,7 @@ from moderation.services import user_is_suspended
 from sunostudio.errors import Refused
 from sunostudio.media import media_response
 
-from . import selectors, services
+from . import selectors, services, tasks
 from .forms import (
     STEM_KINDS,
     ExtendForm,
@@ -128,6 +128,7 @@ def clip_card(request: HttpRequest, pk: int) -> HttpResponse:
     clip = get_object_or_404(Clip.objects.owned_by(request.user).select_related("song"), pk=pk)
     if not request.htmx:
         return redirect(clip)
+    tasks.restart_stalled_loop(clip=clip)  # its poll is late and no loop runs: queue one (never upstream)
     response = render(request, "songs/song_detail.html#clip_card", {"song": clip.song, "clip": clip})
     return response
 
