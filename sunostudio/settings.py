@@ -178,8 +178,10 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 Q_CLUSTER = {
     "name": "sunostudio",
     "workers": int(os.environ.get("Q_WORKERS", "2")),
-    "timeout": 90,
-    "retry": 120,
+    # Longer than the longest paid send (sunostudio.paid_calls.LONGEST_PAID_SEND, 160 s): a job killed
+    # while waiting for the upstream's answer would leave a paid call unconfirmed.
+    "timeout": 200,
+    "retry": 260,
     "max_attempts": 3,
     "poll": 0.5,
     "catch_up": False,

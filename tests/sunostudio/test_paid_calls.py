@@ -52,3 +52,12 @@ def test_an_unknown_fate_tells_the_creator_it_was_not_resent():
     assert "charged twice" in paid_calls.UNCONFIRMED_SUBMIT
     refused = errors.BadRequest("prompt too long")
     assert paid_calls.failure_reason(refused) == refused.user_message
+
+
+def test_a_job_outlives_its_longest_paid_send(settings):
+    """django-q2 kills a job past Q_CLUSTER["timeout"]: a paid send still waiting for its answer would be
+    cut off and left unconfirmed; the broker's retry must come after the timeout too."""
+    from sunostudio.paid_calls import LONGEST_PAID_SEND
+
+    assert settings.Q_CLUSTER["timeout"] > LONGEST_PAID_SEND.total_seconds()
+    assert settings.Q_CLUSTER["retry"] > settings.Q_CLUSTER["timeout"]
