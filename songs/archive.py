@@ -46,9 +46,9 @@ SIZE_CAPS = {
 }
 RETRY_BASE = timedelta(seconds=30)
 ARCHIVE_MAX_ATTEMPTS = 5
-# Longer than any job may run (Q_CLUSTER timeout 90 s): a live claimer never loses its claim, and a
-# killed one's clip is picked up by a sweep after this.
-ARCHIVE_LEASE = timedelta(minutes=5)
+# Longer than any job may run (django-q2 kills it at Q_CLUSTER["timeout"]): a live claimer never loses its
+# claim, and a killed one's clip is picked up by a sweep a minute after it could have finished.
+ARCHIVE_LEASE = timedelta(seconds=settings.Q_CLUSTER["timeout"] + 60)
 STALE_TEMP_FILE_AGE = timedelta(hours=1)
 SWEEP_BATCH = 50
 
