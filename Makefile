@@ -72,9 +72,12 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# load.py and worker.py run on PostgreSQL (BENCH_POSTGRES_URL, default postgres@127.0.0.1:5432), a few minutes.
 bench: $(STAMP)
 	$(PY) bench/polling.py
 	$(PY) bench/pages.py
+	$(PY) bench/load.py
+	$(PY) bench/worker.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
