@@ -3,10 +3,14 @@
 `DJANGO_ENV=production` switches to the production mode in which `manage.py check --deploy` is clean.
 """
 
+import base64
+import hashlib
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -48,6 +52,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_q",
+    "csp",  # Content-Security-Policy header (the security block below)
     # The studio's layers, lowest first (pyproject.toml's import contracts keep them one-way):
     # suno (no app) <- sunostudio <- accounts <- moderation <- songs <- personas.
     "sunostudio",
@@ -60,6 +65,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "sunostudio.logs.RequestLogMiddleware",  # first: request id on every response, one line per request
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # on every response, static files included
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -275,6 +281,69 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 STAFF_NOTICE_EMAIL = env_bool("STAFF_NOTICE_EMAIL", email_is_configured(os.environ))
 
+# --- Security: headers and the Content-Security-Policy (tests/sunostudio/test_security.py) -------------
+# Headers on every response (SecurityMiddleware, XFrameOptionsMiddleware, django-csp). These are Django's
+# defaults too; written out so a change shows up in review.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+
+def storage_media_origins(storage: Mapping[str, object], *, proxied: bool) -> list[str]:
+    """Where browsers fetch media from when it lives in S3: presigned URLs on the bucket's host (virtual or
+    path style). Nothing when the files stream through Django (local disk, MEDIA_S3_PROXY)."""
+    options = storage.get("OPTIONS") or {}
+    if "S3Storage" not in str(storage.get("BACKEND")) or proxied:
+        return []
+    bucket, endpoint, region = options["bucket_name"], options.get("endpoint_url"), options.get("region_name")
+    if endpoint:
+        parts = urlsplit(endpoint)
+        return [f"{parts.scheme}://{parts.netloc}", f"{parts.scheme}://{bucket}.{parts.netloc}"]
+    origins = [f"https://{bucket}.s3.amazonaws.com"]
+    if region:
+        origins += [f"https://{bucket}.s3.{region}.amazonaws.com", f"https://s3.{region}.amazonaws.com"]
+    return origins
+
+
+# Players and covers load from us, from the upstream's CDN and live-stream hosts while a take isn't archived
+# yet (songs.models.Clip.playable_url; the simulator's own host in development), and from the bucket.
+CSP_MEDIA_SOURCES = [
+    "'self'",
+    *SUNO_MEDIA_HOSTS,
+    *env_list("SUNO_STREAM_HOSTS", "audiopipe.suno.ai"),
+    "{0.scheme}://{0.netloc}".format(urlsplit(SUNO_API_BASE)),
+    *storage_media_origins(STORAGES["default"], proxied=MEDIA_S3_PROXY),
+]
+
+
+def inline_style_hashes(template: Path) -> list[str]:
+    """CSP hashes of a template's literal <style> blocks: templates/500.html keeps its style inline so it
+    renders even when static files or the database are what broke."""
+    blocks = re.findall(r"<style>(.*?)</style>", template.read_text(), flags=re.S)
+    return [f"'sha256-{base64.b64encode(hashlib.sha256(b.encode()).digest()).decode()}'" for b in blocks]
+
+
+# No 'unsafe-inline' and no nonces: every script and style is a file under static/, except the hashed style
+# of the 500 page (htmx's own indicator style is switched off in base.html's htmx-config meta tag).
+# data: images are Pico's SVG icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", *inline_style_hashes(BASE_DIR / "templates" / "500.html")],
+        "img-src": [*CSP_MEDIA_SOURCES, "data:"],
+        "media-src": CSP_MEDIA_SOURCES,
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        # Not while media comes over plain HTTP (an S3-compatible store inside the network): it would break.
+        "upgrade-insecure-requests": PRODUCTION and not any(s.startswith("http:") for s in CSP_MEDIA_SOURCES),
+    },
+}
+
 # --- Logging, error tracking (sunostudio/logs.py, docs/deploy.md) ------------------------------------------
 # One console handler on the root logger; LOG_FORMAT=json makes every line one JSON object with the request
 # id, plus one line per request (sunostudio.requests) and per job (sunostudio.jobs).
@@ -332,9 +401,6 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-    SECURE_REFERRER_POLICY = "same-origin"
-    X_FRAME_OPTIONS = "DENY"
 
 # --- Moderation -----------------------------------------------------------------------------------------
 # What a listener may report, by the kind in the report URL. Moderation fetches each with apps.get_model

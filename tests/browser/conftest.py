@@ -3,6 +3,7 @@ on their own database, exactly as `make run` starts them. Chromium is Debian's, 
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import socket
@@ -173,9 +174,33 @@ def browser():
 @pytest.fixture
 def page(browser, stack):
     context = browser.new_context(base_url=stack.base_url, viewport={"width": 1280, "height": 900})
+    # Chromium reports every Content-Security-Policy violation on the console: none may happen in any test.
+    csp_violations = []
+    context.on(
+        "console", lambda message: csp_violations.append(message.text) if is_csp_violation(message) else None
+    )
     page = context.new_page()
+    page.wait_for_function = functools.partial(wait_for_js, page)
     yield page
     context.close()
+    assert csp_violations == [], (
+        "the page broke its Content-Security-Policy (settings.CONTENT_SECURITY_POLICY)"
+    )
+
+
+def wait_for_js(page, expression: str, *, arg=None, timeout: float = 30_000, polling=None) -> None:
+    """Stands in for page.wait_for_function, which compiles its predicate with `new Function` inside the
+    page: the studio's policy has no 'unsafe-eval', so Chromium refuses it. page.evaluate goes through the
+    DevTools protocol, which no page policy covers, so the predicate is polled from here instead."""
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(expression, arg):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"still false after {timeout / 1000:.0f} s: {expression}")
+        page.wait_for_timeout(50)  # as wait_for_function polls (every animation frame); no event to wait on
+
+
+def is_csp_violation(message) -> bool:
+    return "Content Security Policy" in message.text
 
 
 def log_in(page, username: str, password: str) -> None:
