@@ -8,5 +8,12 @@ account_patterns = ([path("credits/", views.credits, name="credits")], "accounts
 
 urlpatterns = [
     path("accounts/signup/", views.signup, name="signup"),
+    # Before django.contrib.auth.urls (sunostudio/urls.py), so these two names resolve to our subclasses.
+    path("accounts/password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
     path("account/", include(account_patterns)),
 ]

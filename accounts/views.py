@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
+
+from sunostudio.security import too_many_attempts
 
 from . import selectors, services
 from .errors import InviteRefused
@@ -22,6 +26,10 @@ WELCOME_PENDING = (
     "Welcome, {name}! An admin needs to approve your account before you can make songs. "
     "Until then you can look around and listen."
 )
+TOO_MANY_SIGNUPS = (
+    "Too many sign-up attempts from your network in the last hour. Please try again in an hour."
+)
+TOO_MANY_RESETS = "Too many reset requests from your network in the last hour. Please try again in an hour."
 
 
 @login_not_required
@@ -36,6 +44,10 @@ def signup(request: HttpRequest) -> HttpResponse:
         status = 403 if request.method == "POST" else 200
         return render(request, "registration/signup.html", context, status=status)
     if request.method == "POST":
+        if too_many_attempts(request, action="signup", per_hour=settings.SIGNUP_ATTEMPTS_PER_HOUR):
+            messages.error(request, TOO_MANY_SIGNUPS)
+            form = form_class(initial=_typed(request, "username", "invite_code"))  # not checked, not saved
+            return render(request, "registration/signup.html", {**context, "form": form}, status=429)
         form = form_class(request.POST)
         if form.is_valid():
             try:
@@ -58,6 +70,10 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "registration/signup.html", {**context, "form": form})
 
 
+def _typed(request: HttpRequest, *names: str) -> dict[str, str]:
+    return {name: request.POST.get(name, "") for name in names}
+
+
 @require_GET
 def credits(request: HttpRequest) -> HttpResponse:
     account = services.account_of(request.user)
@@ -70,3 +86,31 @@ def credits(request: HttpRequest) -> HttpResponse:
         "entries": page.object_list,
     }
     return render(request, "accounts/account_credits.html", context)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's view with two locks: a per-address limit (each request sends an email), and where no email
+    can be sent (production without EMAIL_URL or EMAIL_HOST) a page that says so instead of a form."""
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "email_enabled": settings.PASSWORD_RESET_BY_EMAIL}
+
+    def post(self, request, *args, **kwargs):
+        if not settings.PASSWORD_RESET_BY_EMAIL:
+            return self.get(request, *args, **kwargs)
+        if too_many_attempts(
+            request, action="password_reset", per_hour=settings.PASSWORD_RESET_ATTEMPTS_PER_HOUR
+        ):
+            messages.error(request, TOO_MANY_RESETS)
+            form = self.form_class(initial=_typed(request, "email"))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """A new password set from the emailed link also lifts a login lockout on that username."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        axes_reset(username=form.user.get_username())
+        return response

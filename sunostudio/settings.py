@@ -9,8 +9,9 @@ import os
 import re
 import tempfile
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "template_partials",
     "django_q",
     "csp",  # Content-Security-Policy header (the security block below)
+    "axes",  # login throttling, with its admin to see and unlock lockouts (the security block below)
     # The studio's layers, lowest first (pyproject.toml's import contracts keep them one-way):
     # suno (no app) <- sunostudio <- accounts <- moderation <- songs <- personas.
     "sunostudio",
@@ -73,9 +75,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "sunostudio.middleware.RequestBodyLimitMiddleware",  # after messages and auth, before any view reads POST
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "sunostudio.middleware.HtmxLoginRedirectMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into our lockout page
 ]
 
 ROOT_URLCONF = "sunostudio.urls"
@@ -257,31 +261,63 @@ if SUNO_PERSONA_ROUTE not in ("seed", "task"):
 # Public base URL of this app, for links the upstream must fetch (upload by URL).
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 
-# --- Email (staff notices, docs/operators.md) ---------------------------------------------------------
-# Django's SMTP settings, from the environment. Without EMAIL_HOST or an explicit EMAIL_BACKEND nothing is
-# emailed: staff notices still show on the admin index and in the staff banner.
+# --- Email (staff notices, password resets; docs/operators.md) ------------------------------------------
+# Django's SMTP settings, from EMAIL_URL (smtp://user:password@host:port, smtp+tls:// for STARTTLS, smtps://
+# for SSL) or the separate EMAIL_* variables. Without either nothing is emailed: staff notices still show on
+# the admin index and in the staff banner; in development password-reset emails print on the console, in
+# production the reset page says to ask an admin.
 _DUMMY_EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
 
 
 def email_is_configured(environ: Mapping[str, str]) -> bool:
     backend = environ.get("EMAIL_BACKEND", "").strip()
-    return bool(environ.get("EMAIL_HOST", "").strip()) or (bool(backend) and backend != _DUMMY_EMAIL_BACKEND)
+    has_server = bool(environ.get("EMAIL_HOST", "").strip() or environ.get("EMAIL_URL", "").strip())
+    return has_server or (bool(backend) and backend != _DUMMY_EMAIL_BACKEND)
+
+
+def parse_email_url(url: str) -> dict[str, object]:
+    """EMAIL_URL as Django's EMAIL_* settings; user and password are %-decoded (they may hold @ or :)."""
+    parts = urlsplit(url.strip())
+    tls, ssl, port = {
+        "smtp": (False, False, 25),
+        "smtp+tls": (True, False, 587),
+        "smtps": (False, True, 465),
+    }.get(parts.scheme, (None, None, None))
+    if tls is None or not parts.hostname:
+        raise RuntimeError(
+            "EMAIL_URL must look like smtp://user:password@host:port (or smtp+tls://, smtps://)"
+        )
+    return {
+        "EMAIL_HOST": parts.hostname,
+        "EMAIL_PORT": parts.port or port,
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_TLS": tls,
+        "EMAIL_USE_SSL": ssl,
+    }
 
 
 if os.environ.get("EMAIL_BACKEND"):
     EMAIL_BACKEND = os.environ["EMAIL_BACKEND"]
+elif not PRODUCTION and not email_is_configured(os.environ):
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"  # reset links on the runserver console
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if os.environ.get("EMAIL_URL"):  # wins over the separate variables (Django's SMTP backend is the default)
+    globals().update(parse_email_url(os.environ["EMAIL_URL"]))
 EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "10"))  # a stuck mail server must not hold a worker
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 STAFF_NOTICE_EMAIL = env_bool("STAFF_NOTICE_EMAIL", email_is_configured(os.environ))
+# Password reset by email (accounts.views.PasswordResetView): on wherever a reset email can actually arrive.
+PASSWORD_RESET_BY_EMAIL = email_is_configured(os.environ) or not PRODUCTION
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 3  # a reset link works for 3 hours (Django's default is 3 days)
 
-# --- Security: headers and the Content-Security-Policy (tests/sunostudio/test_security.py) -------------
+# --- Security: headers, CSP, login throttling, request size limits (tests/sunostudio/test_security.py) ---
 # Headers on every response (SecurityMiddleware, XFrameOptionsMiddleware, django-csp). These are Django's
 # defaults too; written out so a change shows up in review.
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -343,6 +379,33 @@ CONTENT_SECURITY_POLICY = {
         "upgrade-insecure-requests": PRODUCTION and not any(s.startswith("http:") for s in CSP_MEDIA_SOURCES),
     },
 }
+
+# Login throttling (django-axes): 5 failed log-ins within 15 minutes lock that username, and separately that
+# address, for 15 minutes from the last attempt. The login page says so (sunostudio.security.lockout_response)
+# and staff unlock in Admin → Axes → Access attempts (delete the row) or with `manage.py axes_reset`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login before the password is checked
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "sunostudio.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "sunostudio.security.client_ip"
+# The address a request came from: REMOTE_ADDR, or behind this many proxies (nginx in docs/deploy.md) the
+# one the outermost proxy saw, from the right of X-Forwarded-For. Set it to the real count: 0 with no proxy
+# (a client could otherwise pick its own address), or every creator shares the proxy's address.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "1" if PRODUCTION else "0"))
+# Sign-up and password-reset forms: this many POSTs per address per hour (a cache counter).
+SIGNUP_ATTEMPTS_PER_HOUR = int(os.environ.get("SIGNUP_ATTEMPTS_PER_HOUR", "10"))
+PASSWORD_RESET_ATTEMPTS_PER_HOUR = int(os.environ.get("PASSWORD_RESET_ATTEMPTS_PER_HOUR", "5"))
+
+# Request bodies (sunostudio.middleware.RequestBodyLimitMiddleware answers before reading the body). An upload
+# is at most UPLOAD_MAX_BYTES; other forms DATA_UPLOAD_MAX_MEMORY_SIZE (Django's 2.5 MB). The proxy in front
+# must let at least UPLOAD_MAX_BYTES + 1 MB through, or its own bare 413 page answers first.
+UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- Logging, error tracking (sunostudio/logs.py, docs/deploy.md) ------------------------------------------
 # One console handler on the root logger; LOG_FORMAT=json makes every line one JSON object with the request
