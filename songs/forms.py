@@ -8,11 +8,21 @@ import uuid
 
 import mutagen
 from django import forms
+from django.conf import settings
 
 from suno import versions
+from sunostudio.text import one_line
 
 from . import catalogue
 from .models import Clip, Song
+
+
+class OneLineCharField(forms.CharField):
+    """A one-line field (title, style tags, name): line breaks and tabs become spaces, other control
+    characters are dropped, before the length is checked."""
+
+    def to_python(self, value):
+        return one_line(super().to_python(value))
 
 
 def model_version_choices() -> list[tuple[str, str]]:
@@ -44,10 +54,10 @@ class SongForm(forms.Form):
     MODES = [(Song.Kind.CUSTOM, "Custom lyrics"), (Song.Kind.DESCRIPTION, "From a description")]
 
     mode = forms.ChoiceField(choices=MODES, initial=Song.Kind.CUSTOM, widget=forms.RadioSelect)
-    title = forms.CharField(max_length=versions.TITLE_MAX, required=False)
+    title = OneLineCharField(max_length=versions.TITLE_MAX, required=False)
     lyrics = forms.CharField(widget=forms.Textarea(attrs={"rows": 12}), required=False, strip=False)
-    tags = forms.CharField(label="Style tags", required=False)
-    negative_tags = forms.CharField(label="Exclude styles", required=False)
+    tags = OneLineCharField(label="Style tags", required=False)
+    negative_tags = OneLineCharField(label="Exclude styles", required=False)
     description = forms.CharField(
         label="Describe the song",
         max_length=versions.DESCRIPTION_MAX,
@@ -153,7 +163,7 @@ class SongForm(forms.Form):
 
 # --- Clip tools, uploads, lyric ideas, the profile ----------------------------------------------------
 
-UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+UPLOAD_MAX_BYTES = settings.UPLOAD_MAX_BYTES  # a larger body is refused unread (RequestBodyLimitMiddleware)
 UPLOAD_MAX_SECONDS = 8 * 60
 # Sniffed from the first bytes, never from the file name or the browser's claimed type.
 AUDIO_SIGNATURES = (
@@ -180,11 +190,11 @@ class ExtendForm(forms.Form):
         min_value=0,
         widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
     )
-    title = forms.CharField(max_length=versions.TITLE_MAX, required=False)
+    title = OneLineCharField(max_length=versions.TITLE_MAX, required=False)
     lyrics = forms.CharField(
         label="Lyrics for the continuation", widget=forms.Textarea(attrs={"rows": 6}), strip=False
     )
-    tags = forms.CharField(label="Style tags", required=False)
+    tags = OneLineCharField(label="Style tags", required=False)
     model_version = forms.ChoiceField(label="Model version", choices=extend_version_choices)
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
 
@@ -244,7 +254,7 @@ class UploadForm(forms.Form):
     audio = forms.FileField(
         label="Audio file", help_text="MP3, WAV, FLAC, OGG or M4A, up to 20 MB and 8 minutes."
     )
-    title = forms.CharField(max_length=versions.TITLE_MAX, required=False)
+    title = OneLineCharField(max_length=versions.TITLE_MAX, required=False)
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
 
     def clean_audio(self):
@@ -282,7 +292,7 @@ class UploadForm(forms.Form):
         title = (self.cleaned_data.get("title") or "").strip()
         if title:
             return title
-        name = self.cleaned_data["audio"].name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        name = one_line(self.cleaned_data["audio"].name.rsplit("/", 1)[-1].rsplit(".", 1)[0])
         return name[: versions.TITLE_MAX] or "Uploaded audio"
 
 
@@ -290,7 +300,7 @@ EMPTY_IDEA = "Describe an idea first, e.g. â€œa lighthouse keeper's last nightâ€
 
 
 class LyricsIdeaForm(forms.Form):
-    lyrics_idea = forms.CharField(
+    lyrics_idea = OneLineCharField(
         max_length=versions.LYRICS_IDEA_MAX, error_messages={"required": EMPTY_IDEA}
     )
     lyrics_key = forms.UUIDField()

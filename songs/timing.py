@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from suno.types import Timing
+from sunostudio.text import one_line
 
 _TAG = re.compile(r"\[[^\]]*\]")
 
@@ -82,6 +83,7 @@ def _srt_stamp(seconds: float) -> str:
 
 
 def to_lrc(lines: list[TimedLine], *, title: str = "") -> str:
+    title = one_line(title)  # the title may be the upstream's, or older than the forms' checks
     header = [f"[ti:{title}]"] if title else []
     return "\n".join(header + [f"{_lrc_stamp(line.start_s)}{line.text}" for line in lines]) + "\n"
 

@@ -1,5 +1,5 @@
 """The locks a public site needs, as a visitor or a creator meets them: security headers and the CSP, login
-and sign-up throttling, request size limits, and password reset by email."""
+and sign-up throttling, request size limits, one-line fields, and password reset by email."""
 
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ from django.urls import reverse
 
 from songs.models import Song
 from sunostudio.settings import email_is_configured, parse_email_url, storage_media_origins
+from sunostudio.text import one_line
 from tests.songs.builders import make_song, song_form_data
+from tests.songs.drive import complete_song, tick_tools
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"  # tests/conftest.py's users
@@ -343,6 +345,50 @@ def test_a_too_large_post_to_a_post_only_address_gets_a_page_saying_so(client, u
     )
     assert response.status_code == 413
     assert "Too large to send" in page_text(response) and "larger than 20 MB" in page_text(response)
+
+
+# --- One-line fields ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("Night Drive\r\n[ar:Someone else]", "Night Drive [ar:Someone else]"),
+        ("tab\there", "tab here"),
+        ("nul\x00 and esc\x1b[31m", "nul and esc[31m"),
+        ("line\u2028separator\x85next", "line separator next"),
+        ("  plain title  ", "plain title"),
+        ("Ünïcödé ♫ stays", "Ünïcödé ♫ stays"),
+    ],
+)
+def test_one_line_turns_breaks_into_spaces_and_drops_control_characters(typed, kept):
+    assert one_line(typed) == kept
+
+
+@pytest.mark.django_db
+def test_a_title_with_a_line_break_never_reaches_the_lrc_header_raw(
+    client, user, suno, django_capture_on_commit_callbacks
+):
+    client.force_login(user)
+    data = song_form_data(title="Night Drive\r\n[ar:Someone else]", tags="synthwave,\ndreamy\x00")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("songs:song_create"), data)
+    assert response.status_code == 302
+    song = Song.objects.get()
+    assert (song.title, song.tags) == ("Night Drive [ar:Someone else]", "synthwave, dreamy")
+    song = complete_song(user, suno, django_capture_on_commit_callbacks, title=song.title)
+    clip = song.clips.order_by("take").first()
+    clip.title = (
+        "Upstream\rtitle"  # whatever the upstream or an older row holds, the file stays one line each
+    )
+    clip.save(update_fields=["title"])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("songs:clip_asset", args=[clip.pk, "timing"]), headers={"HX-Request": "true"})
+    tick_tools(suno, django_capture_on_commit_callbacks)
+    lrc = client.get(reverse("songs:clip_lyrics_file", args=[clip.pk, "lrc"])).content.decode()
+    assert "\r" not in lrc
+    assert lrc.split("\n")[0] == "[ti:Upstream title]"
+    assert lrc.split("\n")[1].startswith("[00:")
 
 
 # --- Email settings and password reset ------------------------------------------------------------------
