@@ -25,7 +25,8 @@ def library_page(*, user, page_number: str | int | None) -> Page:
     ids = Paginator(Song.objects.owned_by(user).values_list("pk", flat=True), LIBRARY_PAGE_SIZE)
     page = ids.get_page(page_number)
     songs = Song.objects.filter(pk__in=page.object_list).prefetch_related(
-        Prefetch("clips", queryset=Clip.objects.order_by("take")), "parent_clip__song"
+        Prefetch("clips", queryset=Clip.objects.order_by("take")),
+        Prefetch("parent_clip", queryset=Clip.objects.select_related("song")),
     )
     return Page(songs, page.number, ids)
 

@@ -210,9 +210,9 @@ def test_library_names_the_source_of_tool_songs_in_constant_queries(
         make_song(owner=user, title="Harbour Lights", kind="extend", parent_clip=source.clips.first())
     client.force_login(user)
     account_of(user)
-    # As above, plus the sources' clips and their songs: a prefetch that queries only when the page shows
+    # As above, plus the sources (clips with their songs): a prefetch that queries only when the page shows
     # a tool song (the join it replaces made every page build some 70 more columns into its SQL).
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         body = client.get(reverse("songs:library")).content.decode()
     assert body.count("Extension of") == extensions
     assert f'href="{source.get_absolute_url()}">Harbour Lights</a>, take 1' in body
