@@ -49,8 +49,9 @@ def persona_create(request: HttpRequest, clip_pk: int) -> HttpResponse:
         pk=clip_pk,
         status=Clip.Status.COMPLETE,
     )
+    source_is_public = clip.song.is_listed
     if request.method == "POST":
-        form = PersonaCreateForm(request.POST)
+        form = PersonaCreateForm(request.POST, source_is_public=source_is_public)
         if form.is_valid():
             try:
                 persona, created = services.persona_create(
@@ -69,21 +70,28 @@ def persona_create(request: HttpRequest, clip_pk: int) -> HttpResponse:
                 return redirect(persona)
     else:
         title = clip.title or clip.song.display_title
-        form = PersonaCreateForm(initial={"name": f"{title} voice"[:80]})
+        form = PersonaCreateForm(initial={"name": f"{title} voice"[:80]}, source_is_public=source_is_public)
     return render(request, "personas/persona_create.html", {"form": form, "clip": clip, "song": clip.song})
 
 
 @require_http_methods(["GET", "POST"])
 def persona_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    persona = get_object_or_404(Persona.objects.owned_by(request.user).select_related("source_clip"), pk=pk)
+    persona = get_object_or_404(
+        Persona.objects.owned_by(request.user).select_related("source_clip__song"), pk=pk
+    )
+    source = persona.source_clip
+    source_is_public = source is None or source.song.is_listed  # a deleted take publishes nothing
     if request.method == "POST":
-        form = PersonaForm(request.POST, instance=Persona.objects.get(pk=persona.pk))
+        form = PersonaForm(
+            request.POST, instance=Persona.objects.get(pk=persona.pk), source_is_public=source_is_public
+        )
         if form.is_valid():
-            services.persona_update(persona=persona, **form.cleaned_data)
+            fields = {name: form.cleaned_data[name] for name in PersonaForm.Meta.fields}
+            services.persona_update(persona=persona, **fields)
             messages.success(request, f"Saved “{persona.name}”.")
             return redirect(persona)
     else:
-        form = PersonaForm(instance=persona)
+        form = PersonaForm(instance=persona, source_is_public=source_is_public)
     return render(request, "personas/persona_edit.html", {"form": form, "persona": persona})
 
 

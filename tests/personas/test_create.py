@@ -37,7 +37,7 @@ def test_create_from_own_complete_clip_sends_one_call_and_lands_in_the_library(
     url = reverse("personas:persona_create", args=[clip.pk])
     assert client.get(url).status_code == 200
 
-    data = persona_form(visibility="public")
+    data = persona_form(visibility="public", confirm_public="on")  # a private song's take: confirmed
     with django_capture_on_commit_callbacks(execute=True):
         first = client.post(url, data)
         second = client.post(url, data)  # double click / resubmitted form: same idempotency key
