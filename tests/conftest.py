@@ -145,7 +145,7 @@ def s3_server(tmp_path_factory):
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # moto imports a lot: slow on a busy 2-core machine
         while not _is_up(url):
             if moto.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"moto_server did not start: see {log.name}")
