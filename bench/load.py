@@ -236,7 +236,9 @@ def start_gunicorn(port: int, *, workers: int, threads: int, workdir: Path) -> s
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
     )
     # Self-contained: this command line, not gunicorn.conf.py (its gthread x 4 is --server-threads 4).
-    command = [str(ROOT / ".venv/bin/gunicorn"), "sunostudio.wsgi", "--config", os.devnull]
+    config = workdir / "gunicorn.conf.py"
+    config.write_text("# bench/load.py: every setting is on the command line\n")
+    command = [str(ROOT / ".venv/bin/gunicorn"), "sunostudio.wsgi", "--config", str(config)]
     command += ["-w", str(workers), "-b", f"127.0.0.1:{port}", "--no-control-socket"]
     if threads > 1:
         command += ["--worker-class", "gthread", "--threads", str(threads)]
@@ -374,7 +376,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=3000, help="requests in the mixed phase")
     parser.add_argument("--solo", type=int, default=600, help="requests per kind when it runs alone")
-    parser.add_argument("--rounds", type=int, default=6, help="the solo phase interleaves kinds over rounds")
+    parser.add_argument("--rounds", type=int, default=12, help="the solo phase interleaves kinds over rounds")
     parser.add_argument("--threads", type=int, default=8, help="concurrent clients")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers: one per core")
     parser.add_argument("--server-threads", type=int, default=1, help="gunicorn threads a worker (gthread)")
@@ -428,6 +430,13 @@ def main() -> None:
         "clip_card_req_per_s_vs_bare": round(solo["clip_card"]["req_per_s"] / bare["req_per_s"], 2),
         "library_p95_vs_bare": round(solo["library"]["p95_ms"] / bare["p95_ms"], 2),
         "targets": {"errors": 0, "clip_card_req_per_s_vs_bare_min": 0.5, "library_p95_vs_bare_max": 3.0},
+        # The same against the view with no session at all, for scale (no target):
+        "clip_card_req_per_s_vs_bare_anonymous": round(
+            solo["clip_card"]["req_per_s"] / solo["bare_anonymous"]["req_per_s"], 2
+        ),
+        "library_p95_vs_bare_anonymous": round(
+            solo["library"]["p95_ms"] / solo["bare_anonymous"]["p95_ms"], 2
+        ),
         "load_average": [round(x, 1) for x in os.getloadavg()],  # the machine is shared: how busy it was
     }
     summary["ok"] = (
