@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -445,6 +446,7 @@ def main() -> None:
         and summary["library_p95_vs_bare"] <= 3.0
     )
     print(json.dumps(summary))
+    shutil.rmtree(workdir, ignore_errors=True)  # kept when something failed: it holds the logs
 
 
 if __name__ == "__main__":

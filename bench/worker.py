@@ -21,6 +21,7 @@ import argparse
 import gc
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -182,6 +183,7 @@ def main() -> None:
         and all(t["clips_polled"] == in_flight for t in ticks)
     )
     print(json.dumps(summary))
+    shutil.rmtree(workdir, ignore_errors=True)  # kept when something failed: it holds the logs
 
 
 if __name__ == "__main__":
