@@ -42,7 +42,7 @@ def test_a_song_whose_cluster_died_mid_submit_fails_without_a_resend(fresh):
     submits_before = stack.paid_submits()
     song_id = creator.create_song("Killed mid-submit")
     wait_for(
-        lambda: stack.paid_submits() == submits_before + 1, timeout=30, what="the submit reached the upstream"
+        lambda: stack.paid_submits() == submits_before + 1, timeout=60, what="the submit reached the upstream"
     )
     assert song_row(stack, song_id)["state"] == "submitting"
     stack.kill_cluster(victim)
@@ -60,7 +60,7 @@ def test_a_song_whose_cluster_died_mid_submit_fails_without_a_resend(fresh):
     )
     limit_passed_at = time.monotonic()
     watcher = Watcher(cards=[(creator, clip_id) for clip_id in clip_ids])  # the creator's page is open
-    watcher.until(lambda: song_row(stack, song_id)["state"] == "failed", timeout=30, what="the song failed")
+    watcher.until(lambda: song_row(stack, song_id)["state"] == "failed", timeout=60, what="the song failed")
     print(
         json.dumps(
             {
@@ -88,14 +88,14 @@ def test_takes_whose_cluster_died_mid_poll_still_finish(fresh):
     clip_ids = [row[0] for row in clips_of(stack, song_id)]
     watcher = Watcher(cards=[(creator, clip_id) for clip_id in clip_ids])
     watcher.until(
-        lambda: clips_of(stack, song_id)[0][1] != "submitted", timeout=30, what="a first poll answered"
+        lambda: clips_of(stack, song_id)[0][1] != "submitted", timeout=60, what="a first poll answered"
     )
     # The next batch poll hangs upstream (answered after 20 s); kill the loop's cluster while it waits.
     stack.control(
         "faults", {"add": [{"name": "timeout", "endpoint": "fetch_batch", "times": 1, "delay": 20}]}
     )
     watcher.until(
-        lambda: not stack.control("faults")["faults"], timeout=30, what="a poll waiting on the upstream"
+        lambda: not stack.control("faults")["faults"], timeout=60, what="a poll waiting on the upstream"
     )
     killed_at = stack.kill_cluster(stack.cluster_holding_poll_lease())
 
