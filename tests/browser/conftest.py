@@ -119,6 +119,7 @@ def stack(tmp_path_factory):
         "SUNO_SIMULATOR_PORT": str(sim_port),
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{web_port}",
         "DJANGO_SETTINGS_MODULE": "sunostudio.settings",
+        "CACHE_KEY_PREFIX": f"e2e-{uuid.uuid4().hex[:8]}",  # its own keys when the cache is a shared Redis
         "DEBUG": "true",
         "PYTHONUNBUFFERED": "1",
     }
