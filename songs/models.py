@@ -96,6 +96,8 @@ class Song(Hideable):
     is_public = models.BooleanField(default=False)
     published_at = models.DateTimeField(null=True, blank=True)
     play_count = models.PositiveIntegerField(default=0)  # sum of its clips' counted plays, for Explore
+    is_liked = models.BooleanField("liked", default=False)  # the creator's own favourite mark
+    trashed_at = models.DateTimeField(null=True, blank=True)  # in the creator's Trash since then
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -110,6 +112,8 @@ class Song(Hideable):
         ]
         indexes = [
             models.Index(fields=["owner", "-created_at"], name="song_owner_created"),
+            # The Library: the creator's songs out of Trash, newest first, a page by LIMIT/OFFSET.
+            models.Index(fields=["owner", "trashed_at", "-created_at", "-id"], name="song_owner_library"),
             models.Index(fields=["is_public", "is_hidden", "-published_at"], name="song_public_newest"),
             models.Index(fields=["is_public", "is_hidden", "-play_count"], name="song_public_most_played"),
         ]
@@ -284,6 +288,9 @@ class Clip(Hideable):
     polling_since = models.DateTimeField(null=True, blank=True)
 
     play_count = models.PositiveIntegerField(default=0)
+    # The waveform: peak levels 0..1, computed once by the worker when the audio is archived (the browser
+    # never decodes a whole file to draw it). Lists leave it out (.defer): it is a few KB a clip.
+    peaks = models.JSONField(default=list, blank=True)
 
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
