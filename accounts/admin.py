@@ -156,7 +156,7 @@ class AccountAdmin(admin.ModelAdmin):
         "invite",
         "ledger_link",
     )
-    list_filter = ("approval", "unlimited")
+    list_filter = ("approval", "email_confirmed", "unlimited")
     search_fields = ("user__username", "user__email")
     list_select_related = ("user", "invite")
     autocomplete_fields = ("user", "invite")
@@ -167,6 +167,8 @@ class AccountAdmin(admin.ModelAdmin):
         "recent_entries",
         "approval",
         "approved_by",
+        "email_confirmed",
+        "email_confirmed_at",
         "monthly_allowance",
         "unlimited",
         "max_in_flight",
@@ -175,7 +177,14 @@ class AccountAdmin(admin.ModelAdmin):
         "granted_period",
         "created_at",
     )
-    readonly_fields = ("balance", "recent_entries", "approved_by", "granted_period", "created_at")
+    readonly_fields = (
+        "balance",
+        "recent_entries",
+        "approved_by",
+        "email_confirmed_at",
+        "granted_period",
+        "created_at",
+    )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Account | None = None):
         # The user is chosen when an account is added by hand, and is the account's for good after.

@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import prices  # noqa: F401  (connects the signal that drops the cached price table)
+        from . import checks, prices  # noqa: F401  (registers the checks; connects the price-table signal)

@@ -17,6 +17,10 @@ class AwaitingApproval(Refused):
     pass
 
 
+class EmailNotConfirmed(Refused):
+    pass
+
+
 class NotCharged(Refused):
     """A row that reached a job without a charge (made before credits existed): it is failed, not sent."""
 

@@ -4,13 +4,34 @@ the unsaved user to services.account_sign_up)."""
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 
 from .services import invite_problem
 
+EMAIL_OPTIONAL = "Optional: it lets you reset a forgotten password."
+EMAIL_TO_CONFIRM = "We'll send a link to it: open it to start making songs."
+EMAIL_TAKEN = "An account already uses this address. Log in, or reset its password."
+
 
 class SignupForm(UserCreationForm):
-    pass
+    email = forms.EmailField(label="Email address", required=False, help_text=EMAIL_OPTIONAL)
+
+    class Meta(UserCreationForm.Meta):
+        fields = ("username", "email")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if settings.SIGNUP_VERIFY_EMAIL:  # the account can't make songs until the link is opened
+            self.fields["email"].required = True
+            self.fields["email"].help_text = EMAIL_TO_CONFIRM
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        if email and get_user_model().objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(EMAIL_TAKEN)
+        return email
 
 
 class InviteSignupForm(SignupForm):
@@ -23,7 +44,7 @@ class InviteSignupForm(SignupForm):
         ),
     )
 
-    field_order = ["invite_code", "username", "password1", "password2"]
+    field_order = ["invite_code", "username", "email", "password1", "password2"]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

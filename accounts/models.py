@@ -99,6 +99,11 @@ class Account(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     invite = models.ForeignKey(InviteCode, null=True, blank=True, on_delete=models.SET_NULL)
+    # False only for an account signed up under settings.SIGNUP_VERIFY_EMAIL until its link is opened.
+    email_confirmed = models.BooleanField(
+        default=True, help_text="Unticked: it signed up and hasn't opened its confirmation link yet."
+    )
+    email_confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     def __str__(self) -> str:

@@ -17,7 +17,14 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from .errors import AwaitingApproval, InviteRefused, LimitReached, NotEnoughCredits, SignupClosed
+from .errors import (
+    AwaitingApproval,
+    EmailNotConfirmed,
+    InviteRefused,
+    LimitReached,
+    NotEnoughCredits,
+    SignupClosed,
+)
 from .models import MAKES_TAKES, Account, Action, CreditEntry, InviteCode, PaidRequest
 from .prices import price_of
 
@@ -32,6 +39,10 @@ HOURLY_FULL = (
 )
 PENDING_APPROVAL = "Your account is waiting for an admin to approve it. You can look around until then."
 DECLINED = "Your account wasn't approved, so it can't make anything."
+EMAIL_UNCONFIRMED = (
+    "Confirm your email address first: open the link we sent to {email}. "
+    "The notice at the top of the page sends it again."
+)
 INVITE_UNKNOWN = "There's no invite with this code. Check it, or ask whoever invited you for a new one."
 INVITE_EXPIRED = "This invite code has expired. Ask whoever invited you for a new one."
 INVITE_USED_UP = "This invite code has been used as often as it allows. Ask whoever sent it for a new one."
@@ -99,6 +110,8 @@ def _refuse_unapproved(account: Account) -> None:
         raise AwaitingApproval(PENDING_APPROVAL)
     if account.approval == Account.Approval.DECLINED:
         raise AwaitingApproval(DECLINED)
+    if not account.email_confirmed:
+        raise EmailNotConfirmed(EMAIL_UNCONFIRMED.format(email=account.user.email))
 
 
 def _refuse_over_limits(account: Account, action: str, now: datetime) -> None:
@@ -260,7 +273,8 @@ def account_sign_up(*, user, invite_code: str = "", now: datetime | None = None)
 
     Under `invite` the code's use is a conditional UPDATE (uses < max_uses) in the transaction that saves
     the user: two people racing for its last use get one account, and the other a refusal with nothing
-    saved. Under `approval` the account starts pending, so `charge` refuses it until staff approve."""
+    saved. Under `approval` the account starts pending, so `charge` refuses it until staff approve. With
+    settings.SIGNUP_VERIFY_EMAIL it also starts unconfirmed, refused until its emailed link is opened."""
     policy = settings.SIGNUP_POLICY
     if policy == "closed":
         raise SignupClosed(SIGNUP_CLOSED)
@@ -279,6 +293,7 @@ def account_sign_up(*, user, invite_code: str = "", now: datetime | None = None)
         Account.objects.create(
             user=user,
             approval=Account.Approval.PENDING if pending else Account.Approval.APPROVED,
+            email_confirmed=not settings.SIGNUP_VERIFY_EMAIL,
             invite=invite,
             created_at=now,
         )

@@ -4,7 +4,14 @@ from django.urls import include, path
 
 from . import views
 
-account_patterns = ([path("credits/", views.credits, name="credits")], "accounts")
+account_patterns = (
+    [
+        path("credits/", views.credits, name="credits"),
+        path("confirm/<str:token>/", views.confirm_email, name="confirm_email"),
+        path("confirm/", views.resend_confirmation, name="resend_confirmation"),
+    ],
+    "accounts",
+)
 
 urlpatterns = [
     path("accounts/signup/", views.signup, name="signup"),

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import logging
+
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.decorators import login_not_required, login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sunostudio.security import too_many_attempts
 
-from . import selectors, services
+from . import selectors, services, verification
 from .errors import InviteRefused
 from .forms import signup_form_class
 from .models import Account
+
+logger = logging.getLogger(__name__)
 
 WELCOME = "Welcome, {name}! Make your first song."
 WELCOME_CREDITS = "Welcome, {name}! You have {balance} credits to make songs with. Make your first song."
@@ -30,6 +35,15 @@ TOO_MANY_SIGNUPS = (
     "Too many sign-up attempts from your network in the last hour. Please try again in an hour."
 )
 TOO_MANY_RESETS = "Too many reset requests from your network in the last hour. Please try again in an hour."
+WELCOME_CONFIRM = (
+    "Welcome, {name}! We sent a link to {email}: open it to confirm your address, then make your first song."
+)
+NOT_SENT = (
+    "We couldn't send the confirmation email just now. Try “Send the link again” at the top of the page "
+    "in a few minutes."
+)
+SENT_AGAIN = "We sent a new link to {email}. It works for {days} days."
+TOO_MANY_CONFIRMATIONS = "You've asked for several links in the last hour. Please try again in an hour."
 
 
 @login_not_required
@@ -59,6 +73,10 @@ def signup(request: HttpRequest) -> HttpResponse:
             else:
                 user = account.user
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                if not account.email_confirmed:
+                    if _send_confirmation(request, user):
+                        messages.info(request, WELCOME_CONFIRM.format(name=user.username, email=user.email))
+                    return redirect("songs:library")
                 if account.approval == Account.Approval.PENDING:
                     messages.info(request, WELCOME_PENDING.format(name=user.username))
                     return redirect("public:explore")
@@ -72,6 +90,44 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 def _typed(request: HttpRequest, *names: str) -> dict[str, str]:
     return {name: request.POST.get(name, "") for name in names}
+
+
+def _send_confirmation(request: HttpRequest, user) -> bool:
+    try:
+        verification.send_confirmation(request, user)
+    except OSError:  # smtplib's errors are OSErrors: the mail server refused or didn't answer
+        logger.warning("confirmation email to user %s not sent", user.pk, exc_info=True)
+        messages.error(request, NOT_SENT)
+        return False
+    return True
+
+
+@login_not_required
+@require_GET
+def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
+    outcome = verification.confirm(token)
+    (messages.success if outcome.confirmed else messages.error)(request, outcome.message)
+    if not request.user.is_authenticated:
+        return redirect("login")
+    if outcome.confirmed and request.user.pk == outcome.user_id:
+        return redirect("songs:song_create")
+    return redirect("songs:library")
+
+
+@login_required
+@require_POST
+def resend_confirmation(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = ""
+    if services.account_of(user).email_confirmed:
+        messages.info(request, verification.ALREADY_CONFIRMED)
+    elif too_many_attempts(request, action="confirm_email", per_hour=settings.CONFIRMATION_EMAILS_PER_HOUR):
+        messages.error(request, TOO_MANY_CONFIRMATIONS)
+    elif _send_confirmation(request, user):
+        messages.success(request, SENT_AGAIN.format(email=user.email, days=settings.EMAIL_CONFIRMATION_DAYS))
+    return redirect(next_url or "songs:library")
 
 
 @require_GET

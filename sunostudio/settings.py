@@ -316,6 +316,14 @@ STAFF_NOTICE_EMAIL = env_bool("STAFF_NOTICE_EMAIL", email_is_configured(os.envir
 # Password reset by email (accounts.views.PasswordResetView): on wherever a reset email can actually arrive.
 PASSWORD_RESET_BY_EMAIL = email_is_configured(os.environ) or not PRODUCTION
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 3  # a reset link works for 3 hours (Django's default is 3 days)
+# Email verification at sign-up (accounts/verification.py): a new account confirms its address through an
+# emailed link before it can spend credits. On by default where anyone may sign up on a production site
+# that can send email (`check --deploy` warns about open sign-up without it); SIGNUP_VERIFY_EMAIL decides.
+SIGNUP_VERIFY_EMAIL = env_bool(
+    "SIGNUP_VERIFY_EMAIL", PRODUCTION and SIGNUP_POLICY == "open" and email_is_configured(os.environ)
+)
+EMAIL_CAN_BE_SENT = email_is_configured(os.environ) or not PRODUCTION  # development prints on the console
+EMAIL_CONFIRMATION_DAYS = int(os.environ.get("EMAIL_CONFIRMATION_DAYS", "3"))  # how long a link works
 
 # --- Security: headers, CSP, login throttling, request size limits (tests/sunostudio/test_security.py) ---
 # Headers on every response (SecurityMiddleware, XFrameOptionsMiddleware, django-csp). These are Django's
@@ -400,6 +408,7 @@ TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "1" if PRODUCTIO
 # Sign-up and password-reset forms: this many POSTs per address per hour (a cache counter).
 SIGNUP_ATTEMPTS_PER_HOUR = int(os.environ.get("SIGNUP_ATTEMPTS_PER_HOUR", "10"))
 PASSWORD_RESET_ATTEMPTS_PER_HOUR = int(os.environ.get("PASSWORD_RESET_ATTEMPTS_PER_HOUR", "5"))
+CONFIRMATION_EMAILS_PER_HOUR = int(os.environ.get("CONFIRMATION_EMAILS_PER_HOUR", "5"))  # "send it again"
 
 # Request bodies (sunostudio.middleware.RequestBodyLimitMiddleware answers before reading the body). An upload
 # is at most UPLOAD_MAX_BYTES; other forms DATA_UPLOAD_MAX_MEMORY_SIZE (Django's 2.5 MB). The proxy in front
