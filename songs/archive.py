@@ -28,6 +28,7 @@ from suno.types import MediaFile
 from sunostudio.storage import stale_files_remove
 from sunostudio.upstream import get_media_http
 
+from . import peaks
 from .models import Clip, ClipAsset
 
 logger = logging.getLogger(__name__)
@@ -136,10 +137,13 @@ def download_media(url: str, *, kind: str) -> tuple[tempfile._TemporaryFileWrapp
         raise MediaUnavailable(type(error).__name__) from error
 
 
-def _save_download(field_file, url: str, *, kind: str, stem: str) -> None:
-    """Download, then one storage save of the complete file (one PUT or multipart upload to a bucket)."""
+def _save_download(field_file, url: str, *, kind: str, stem: str, inspect=None) -> None:
+    """Download, then one storage save of the complete file (one PUT or multipart upload to a bucket).
+    `inspect(path)` reads the local copy first (the waveform), so the file is not read back from storage."""
     tmp, extension = download_media(url, kind=kind)
     try:
+        if inspect is not None:
+            inspect(tmp.name)
         name = f"{stem}.{extension}"
         field_file.save(name, _TemporaryFile(tmp, name=name), save=False)
     finally:
@@ -162,6 +166,14 @@ def clip_archive(*, clip_id: int, now: datetime | None = None) -> None:
         return  # done already, not wanted, or another run holds the claim
     clip = Clip.objects.select_related("song").get(pk=clip_id)
     outcome = {"archive_error": "", "next_archive_at": None, "archive_attempts": clip.archive_attempts}
+    waveform: dict[str, list[float]] = {}
+
+    def compute_peaks(path: str) -> None:
+        try:
+            waveform["peaks"] = peaks.peaks_from_path(path)
+        except Exception as error:  # never fails the archive: the clip page falls back to a plain seek bar
+            logger.warning("clip %s: no waveform: %s", clip.pk, error)
+
     try:
         for kind, url, field_name in (
             ("audio", clip.audio_url, "audio_file"),
@@ -169,11 +181,11 @@ def clip_archive(*, clip_id: int, now: datetime | None = None) -> None:
         ):
             field_file = getattr(clip, field_name)
             if url and not field_file:
-                _save_download(field_file, url, kind=kind, stem=kind)
+                inspect = compute_peaks if kind == "audio" else None
+                _save_download(field_file, url, kind=kind, stem=kind, inspect=inspect)
+                written = {field_name: field_file.name, **(waveform if kind == "audio" else {})}
                 # Written once: should a run whose lease ran out have saved it meanwhile, ours goes.
-                if not Clip.objects.filter(pk=clip.pk, **{field_name: ""}).update(
-                    **{field_name: field_file.name}
-                ):
+                if not Clip.objects.filter(pk=clip.pk, **{field_name: ""}).update(**written):
                     field_file.storage.delete(field_file.name)
     except MediaRejected as error:
         logger.warning("clip %s: media not archived: %s", clip.pk, error)

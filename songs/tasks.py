@@ -28,7 +28,7 @@ from django_q.tasks import async_task
 from sunostudio import paid_calls
 from sunostudio.jobs import enqueue
 
-from . import archive, polling, services
+from . import archive, peaks, polling, services
 from .models import Clip, PollLease, Song
 
 # Renewed before every tick (ticks are at most 2 s apart), so it runs out only when its holder died or a
@@ -55,6 +55,10 @@ def submit_lyrics(draft_id: int) -> None:
 
 def archive_clip(clip_id: int) -> None:
     archive.clip_archive(clip_id=clip_id)
+
+
+def compute_peaks(clip_id: int) -> None:
+    peaks.clip_peaks_compute(clip_id=clip_id)
 
 
 def _holder() -> str:
