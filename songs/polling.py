@@ -195,6 +195,25 @@ def _apply_task(clips: list[Clip], task: suno_types.Task | None, now: datetime) 
             _apply_clip(clip, upstream, now)
 
 
+# What a poll writes on a take, and nothing else: a full save would also write back columns other
+# processes change meanwhile (the archive job's files, a moderator hiding the take), and costs more SQL.
+_SCHEDULE_FIELDS = ["next_poll_at", "completed_at", "updated_at"]
+_APPLIED_FIELDS = [
+    "status",
+    "upstream_id",
+    "title",
+    "audio_url",
+    "video_url",
+    "image_url",
+    "duration",
+    "model_name",
+    "metadata",
+    "poll_attempts",
+    "next_archive_at",
+    *_SCHEDULE_FIELDS,
+]
+
+
 def _reschedule(clip: Clip, now: datetime) -> None:
     clip.poll_attempts += 1
     clip.next_poll_at = now + timedelta(seconds=poll_interval(clip.poll_attempts))
@@ -209,7 +228,7 @@ def _mark_error(clip: Clip, upstream: suno_types.Clip | None, reason: str, now: 
     clip.error_message = reason
     clip.next_poll_at = None
     clip.completed_at = now
-    clip.save()
+    clip.save(update_fields=["upstream_id", "metadata", "status", "error_message", *_SCHEDULE_FIELDS])
 
 
 def _apply_clip(clip: Clip, upstream: suno_types.Clip | None, now: datetime) -> None:
@@ -243,7 +262,7 @@ def _apply_clip(clip: Clip, upstream: suno_types.Clip | None, now: datetime) -> 
     else:
         clip.poll_attempts += 1
         clip.next_poll_at = now + timedelta(seconds=poll_interval(clip.poll_attempts))
-    clip.save()
+    clip.save(update_fields=_APPLIED_FIELDS)
 
 
 def clips_fail_stuck(*, now: datetime | None = None) -> int:
