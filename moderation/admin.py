@@ -5,18 +5,23 @@ Every action calls a service, which checks the permission again and writes the a
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
 from sunostudio.errors import Refused
 
-from . import services
-from .forms import ModerationActionForm
+from . import selectors, services
+from .forms import ModerationActionForm, ReportDecisionForm
 from .models import ModerationAction, Report, Suspension
 
 
@@ -138,6 +143,26 @@ class ReportStatusFilter(admin.SimpleListFilter):
             }
 
 
+class ReportableKindFilter(admin.SimpleListFilter):
+    """Only the kinds a listener can report (settings.MODERATION_REPORTABLE_MODELS): a plain content_type
+    filter offers every model in the project, sessions and log entries among them."""
+
+    title = "kind"
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return [
+            (kind, model._meta.verbose_name.capitalize())
+            for kind, model in selectors.reportable_models().items()
+        ]
+
+    def queryset(self, request, queryset):
+        model = selectors.reportable_models().get(self.value() or "")
+        if model is None:
+            return queryset
+        return queryset.filter(content_type=ContentType.objects.get_for_model(model))
+
+
 @admin.register(Report)
 class ReportAdmin(ModerationActionsMixin, admin.ModelAdmin):
     list_display = (
@@ -150,7 +175,7 @@ class ReportAdmin(ModerationActionsMixin, admin.ModelAdmin):
         "status",
     )
     list_display_links = ("created_at",)
-    list_filter = (ReportStatusFilter, "reason", "content_type", "created_at")
+    list_filter = (ReportStatusFilter, "reason", ReportableKindFilter, "created_at")
     search_fields = ("target_label", "details", "reporter__username", "target_owner__username")
     list_select_related = ("reporter", "target_owner", "content_type")
     date_hierarchy = "created_at"
@@ -174,7 +199,7 @@ class ReportAdmin(ModerationActionsMixin, admin.ModelAdmin):
         return False  # reports come from listeners
 
     def has_change_permission(self, request, obj=None) -> bool:
-        return False  # the change page is a read-only review page; acting goes through the actions
+        return False  # the change page is a read-only review page; acting goes through its buttons
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # resolved reports are part of the record
@@ -187,6 +212,67 @@ class ReportAdmin(ModerationActionsMixin, admin.ModelAdmin):
                 seen.add(key)
                 targets.append(report.target)
         return targets
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The review page, with Hide / Restore / Dismiss for this one report. They post here, through
+        the same services and permission as the bulk actions; a refusal (no reason to hide) comes back
+        on this page with what was typed, and a decision redirects here with its message."""
+        report = self.get_object(request, unquote(object_id))
+        form = ReportDecisionForm()
+        if request.method == "POST" and report is not None:
+            if not (self.has_view_permission(request, report) and self.has_moderate_permission(request)):
+                raise PermissionDenied
+            form = ReportDecisionForm(request.POST)
+            if form.is_valid():
+                try:
+                    level, message = self._decide(request, report, **form.cleaned_data)
+                except Refused as refusal:
+                    form.add_error(None, refusal.user_message)
+                else:
+                    self.message_user(request, message, level)
+                    return HttpResponseRedirect(request.path)
+            # Render the read-only page again: the admin refuses a POST to it without change permission.
+            request = copy.copy(request)
+            request.method = "GET"
+        if report is not None:
+            extra_context = {**(extra_context or {}), "decision": self._decision_panel(request, report, form)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _decision_panel(self, request, report: Report, form: ReportDecisionForm) -> dict:
+        target = report.target
+        hidden = target is not None and target.is_hidden
+        if form.errors:  # back with a refusal: the reason field is where to go on
+            form.fields["reason"].widget.attrs["autofocus"] = True
+        return {
+            "form": form,
+            "report": report,
+            "target": target,
+            "target_kind": target._meta.verbose_name if target is not None else "",
+            "may_decide": self.has_moderate_permission(request),
+            "can_hide": target is not None and not hidden,
+            "can_restore": hidden,
+            "can_dismiss": report.status == Report.Status.OPEN,
+        }
+
+    def _decide(self, request, report: Report, *, decision: str, reason: str) -> tuple[int, str]:
+        """One report's decision, or Refused when it no longer applies (another moderator was quicker)."""
+        target = report.target
+        if decision == "dismiss":
+            if not services.reports_dismiss(reports=[report], by=request.user, reason=reason):
+                raise Refused(f"This report was already closed ({report.get_status_display().lower()}).")
+            return messages.SUCCESS, "Dismissed this report. The content stays as it is."
+        if target is None:
+            raise Refused("The reported object no longer exists: only Dismiss applies.")
+        label = services.label_of(target)
+        if decision == "hide":
+            if target.is_hidden:
+                raise Refused(f"{label} is already hidden.")
+            services.content_hide(target=target, by=request.user, reason=reason)
+            return messages.SUCCESS, f"Hid {label}. Its owner sees the reason; its open reports are closed."
+        if not target.is_hidden:
+            raise Refused(f"{label} is not hidden: there is nothing to restore.")
+        services.content_restore(target=target, by=request.user, reason=reason)
+        return messages.SUCCESS, f"Restored {label} to public pages."
 
     @admin.action(description="Dismiss the reports (content stays up)", permissions=["moderate"])
     def dismiss_selected(self, request, queryset):
@@ -217,7 +303,7 @@ class ModerationActionAdmin(admin.ModelAdmin):
     """The audit log: read-only for everyone, superusers included."""
 
     list_display = ("created_at", "actor_name", "kind", "target_link", "reason")
-    list_filter = ("kind", "content_type", "created_at")
+    list_filter = ("kind", ("content_type", admin.RelatedOnlyFieldListFilter), "created_at")
     search_fields = ("target_label", "reason", "actor_name")
     date_hierarchy = "created_at"
     fields = ("created_at", "actor_name", "actor", "kind", "target_link", "reason", "report")

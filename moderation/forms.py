@@ -28,3 +28,23 @@ class ModerationActionForm(ActionForm):
         max_length=500,
         widget=forms.TextInput(attrs={"placeholder": "Reason (shown to the owner)", "size": 40}),
     )
+
+
+class ReportDecisionForm(forms.Form):
+    """A report's own page: which of Hide / Restore / Dismiss was pressed, and the reason. The services
+    decide which decisions need a reason (hiding does: the owner reads it), as for the bulk actions."""
+
+    DECISIONS = [("hide", "Hide"), ("restore", "Restore"), ("dismiss", "Dismiss")]
+
+    decision = forms.ChoiceField(choices=DECISIONS)
+    reason = forms.CharField(
+        label="Reason",
+        required=False,
+        max_length=500,
+        help_text="Needed to hide: the owner reads it. Every decision keeps it in the audit log.",
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "decision_%s")  # ids apart from the admin form on the same page
+        super().__init__(*args, **kwargs)

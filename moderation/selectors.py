@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 
 def reportable(*, kind: str) -> QuerySet | None:
@@ -15,3 +15,8 @@ def reportable(*, kind: str) -> QuerySet | None:
     if label is None:
         return None
     return apps.get_model(label)._default_manager.reportable()
+
+
+def reportable_models() -> dict[str, type[Model]]:
+    """Each kind a listener can report, with its model, in the order settings name them."""
+    return {kind: apps.get_model(label) for kind, label in settings.MODERATION_REPORTABLE_MODELS.items()}

@@ -16,6 +16,11 @@ from django.views.decorators.http import require_POST
 
 from .models import StaffNotice
 
+# The studio's admin, named as such (templates/admin/base_site.html adds the mark).
+admin.site.site_header = "Suno Studio admin"
+admin.site.site_title = "Suno Studio admin"
+admin.site.index_title = "Studio administration"
+
 
 class OpenFilter(admin.SimpleListFilter):
     title = "state"

@@ -36,7 +36,7 @@ def test_lockout_then_staff_pages_and_password_reset_under_the_policy(page, stac
     )
     log_in(page, "root", PASSWORD)
     for path, heading in [
-        ("/admin/", "Site administration"),
+        ("/admin/", "Studio administration"),
         ("/admin/accounts/creditentry/report/", "Credits report"),
         ("/admin/accounts/paidrequest/?state=review", "Select paid request"),
         ("/admin/accounts/invitecode/", "Select invite code"),
