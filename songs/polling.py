@@ -25,6 +25,7 @@ from suno import types as suno_types
 from suno.client import SunoClient
 from sunostudio import paid_calls
 from sunostudio.jobs import enqueue
+from sunostudio.text import one_line
 from sunostudio.upstream import get_client
 
 from . import archive
@@ -248,6 +249,7 @@ def _apply_clip(clip: Clip, upstream: suno_types.Clip | None, now: datetime) -> 
         clip.status = status
     clip.upstream_id = clip.upstream_id or upstream.id
     clip.title = upstream.title or clip.title
+    _title_from_upstream(clip.song, upstream.title, now)
     clip.audio_url = upstream.audio_url or clip.audio_url
     clip.video_url = upstream.video_url or clip.video_url
     clip.image_url = upstream.image_url or clip.image_url
@@ -263,6 +265,18 @@ def _apply_clip(clip: Clip, upstream: suno_types.Clip | None, now: datetime) -> 
         clip.poll_attempts += 1
         clip.next_poll_at = now + timedelta(seconds=poll_interval(clip.poll_attempts))
     clip.save(update_fields=_APPLIED_FIELDS)
+
+
+def _title_from_upstream(song: Song, title: str, now: datetime) -> None:
+    """A song made from a description is titled by the title the upstream wrote for it (docs/upstream.md
+    §5.4), not by its prompt. The first take to report one fills the empty title; a title the creator has
+    given it since (a rename) is never overwritten. The UPDATE is conditional, so the second take's
+    poll, with its own stale copy of the song, writes nothing."""
+    title = one_line(title or "")[: Song._meta.get_field("title").max_length].strip()
+    if song.kind != Song.Kind.DESCRIPTION or song.title or not title:
+        return
+    if Song.objects.filter(pk=song.pk, title="").update(title=title, updated_at=now):
+        song.title = title
 
 
 def clips_fail_stuck(*, now: datetime | None = None) -> int:
