@@ -39,7 +39,14 @@ from .types import (
 )
 from .versions import ModelVersion
 
-__all__ = ["DEFAULT_TIMEOUTS", "FETCH_BATCH_MAX", "SunoClient", "Timeouts", "parse_retry_after"]
+__all__ = [
+    "DEFAULT_TIMEOUTS",
+    "FETCH_BATCH_MAX",
+    "SunoClient",
+    "Timeouts",
+    "control_metadata",
+    "parse_retry_after",
+]
 
 _T = TypeVar("_T")
 
@@ -49,6 +56,37 @@ WAV_KEYS = ("wav_file_url", "wav_url", "url")
 MP4_KEYS = ("mp4_file_url", "video_url", "url", "mp4")
 # GET /v1/dashboard/billing/usage: OpenAI caps a window at 100 days; new-api ignores it (§11 balance).
 BILLING_WINDOW_DAYS = 100
+
+
+def control_metadata(
+    *,
+    weirdness: int | None = None,
+    style_influence: int | None = None,
+    audio_influence: int | None = None,
+    vocal_gender: str = "",
+) -> dict[str, Any]:
+    """The advanced controls as the submit body's `metadata` (§5.4): the studio's 0–100 sliders as 0–1
+    `control_sliders`, and `vocal_gender` f/m. Empty when nothing is set (send no `metadata` then)."""
+    sliders = {
+        name: round(value / 100, 2)
+        for name, value in (
+            ("weirdness_constraint", weirdness),
+            ("style_weight", style_influence),
+            ("audio_weight", audio_influence),
+        )
+        if value is not None
+    }
+    for name, value in sliders.items():
+        if not 0 <= value <= 1:
+            raise ValueError(f"{name} must be 0..100")
+    if vocal_gender and vocal_gender not in versions.VOCAL_GENDERS:
+        raise ValueError("vocal_gender must be 'f' or 'm'")
+    metadata: dict[str, Any] = {}
+    if sliders:
+        metadata["control_sliders"] = sliders
+    if vocal_gender:
+        metadata["vocal_gender"] = vocal_gender
+    return metadata
 
 
 # What the studio prices, one name per kind of paid request (the studio's price table has a row for each).
@@ -107,8 +145,12 @@ def paid_methods() -> dict[str, str]:
 class SunoClient(Gateway):
     # ---- paid calls -------------------------------------------------------------------------------
 
-    def _submit_music(self, body: dict) -> Submission:
-        """E-task (data = task id), or E-native clips for stems on some gateways (§5.4, §5.7)."""
+    def _submit_music(self, body: dict, *, notify_hook: str = "") -> Submission:
+        """E-task (data = task id), or E-native clips for stems on some gateways (§5.4, §5.7).
+
+        `notify_hook`: a URL the upstream calls when the task ends (§5.4); polling stays the safety net."""
+        if notify_hook:
+            body = {**body, "notify_hook": notify_hook}
         return self._submit("/suno/submit/music", body, _parse_submission)
 
     @paid("generate")
@@ -122,6 +164,7 @@ class SunoClient(Gateway):
         negative_tags: str = "",
         instrumental: bool = False,
         metadata: dict | None = None,
+        notify_hook: str = "",
     ) -> Submission:
         body: dict[str, Any] = {
             "mv": mv,
@@ -133,16 +176,27 @@ class SunoClient(Gateway):
         }
         if metadata:
             body["metadata"] = metadata
-        return self._submit_music(body)
+        return self._submit_music(body, notify_hook=notify_hook)
 
     @paid("generate")
     def generate_from_description(
-        self, *, description: str, mv: str, instrumental: bool = False
+        self,
+        *,
+        description: str,
+        mv: str,
+        instrumental: bool = False,
+        metadata: dict | None = None,
+        notify_hook: str = "",
     ) -> Submission:
         # Inspiration mode: Suno writes the lyrics, title and tags (§5.4).
-        return self._submit_music(
-            {"mv": mv, "gpt_description_prompt": description, "make_instrumental": instrumental}
-        )
+        body: dict[str, Any] = {
+            "mv": mv,
+            "gpt_description_prompt": description,
+            "make_instrumental": instrumental,
+        }
+        if metadata:
+            body["metadata"] = metadata
+        return self._submit_music(body, notify_hook=notify_hook)
 
     @paid("generate")
     def generate_instrumental(self, *, tags: str, title: str, mv: str, negative_tags: str = "") -> Submission:
@@ -164,6 +218,7 @@ class SunoClient(Gateway):
         negative_tags: str = "",
         task_id: str = "",
         uploaded: bool = False,
+        notify_hook: str = "",
     ) -> Submission:
         body: dict[str, Any] = {
             "task": "upload_extend" if uploaded else "extend",
@@ -179,7 +234,79 @@ class SunoClient(Gateway):
         if task_id:
             # Some gateways route on it to the upstream account that owns the clip (§5.4).
             body["task_id"] = task_id
-        return self._submit_music(body)
+        return self._submit_music(body, notify_hook=notify_hook)
+
+    @paid("cover")
+    def cover(
+        self,
+        *,
+        clip_id: str,
+        mv: str,
+        lyrics: str,
+        tags: str,
+        title: str,
+        negative_tags: str = "",
+        instrumental: bool = False,
+        metadata: dict | None = None,
+        notify_hook: str = "",
+    ) -> Submission:
+        """A new version of a complete clip (generated or uploaded) in another style (§5.4): two takes.
+        Only versions.COVER_MODELS take it."""
+        body: dict[str, Any] = {
+            "task": "cover",
+            "cover_clip_id": clip_id,
+            "mv": mv,
+            "prompt": lyrics,
+            "tags": tags,
+            "title": title,
+            "make_instrumental": instrumental,
+        }
+        if negative_tags:
+            body["negative_tags"] = negative_tags
+        if metadata:
+            body["metadata"] = metadata
+        return self._submit_music(body, notify_hook=notify_hook)
+
+    @paid("replace")
+    def replace_section(
+        self,
+        *,
+        clip_id: str,
+        start_s: float,
+        end_s: float,
+        mv: str,
+        lyrics: str,
+        tags: str,
+        title: str = "",
+        task_id: str = "",
+        notify_hook: str = "",
+    ) -> Submission:
+        """Replace [start_s, end_s) of a complete clip (task=infill, §5.4); `lyrics` are the whole song's
+        with that part rewritten. Two takes, each the whole song; `concat(clip_id=take, is_infill=True)`
+        confirms one as a song of its own. Only versions.REPLACE_MODELS take it."""
+        body: dict[str, Any] = {
+            "task": "infill",
+            "mv": mv,
+            "continue_clip_id": clip_id,
+            "infill_start_s": round(start_s, 2),
+            "infill_end_s": round(end_s, 2),
+            "prompt": lyrics,
+            "tags": tags,
+            "title": title,
+        }
+        if task_id:
+            body["task_id"] = task_id  # the relay's task_id rule applies as for extend (§11)
+        return self._submit_music(body, notify_hook=notify_hook)
+
+    def enhance_tags(self, tags: str) -> str:
+        """The style enhancer (`POST /suno/act/tags`, §5.16): free, so asked like a query. A gateway
+        without the route raises `RouteNotServed`."""
+        body = self._request("POST", "/suno/act/tags", json={"original_tags": tags}, paid=False).body
+        data = _etask_data(body)
+        upsampled = data.get("upsampled_tags") if isinstance(data, dict) else None
+        if not isinstance(upsampled, str) or not upsampled.strip():
+            raise MalformedResponse("act/tags: no upsampled_tags in the answer")
+        return upsampled.strip()
 
     @paid("generate")
     def generate_with_persona(
@@ -239,9 +366,11 @@ class SunoClient(Gateway):
         return self._submit("/suno/uploads/audio-url", {"url": url}, _parse_task_id)
 
     @paid("concat")
-    def concat(self, *, clip_id: str, is_infill: bool = False) -> Submission:
+    def concat(self, *, clip_id: str, is_infill: bool = False, notify_hook: str = "") -> Submission:
         # DeerAPI marks is_infill required, GPT-Best optional: always send it (§5.6).
-        body = {"clip_id": clip_id, "is_infill": is_infill}
+        body: dict[str, Any] = {"clip_id": clip_id, "is_infill": is_infill}
+        if notify_hook:
+            body["notify_hook"] = notify_hook
         return self._submit("/suno/submit/concat", body, _parse_submission)
 
     @paid("stems")

@@ -65,6 +65,12 @@ for _version in MODEL_VERSIONS:
 # The seed page names exactly these for task=artist_consistency (VERIFIED).
 PERSONA_MODELS = tuple(v.mv for v in MODEL_VERSIONS if v.persona)
 STEM_MODEL = "chirp-auk"  # stems: "仅限chirp_auk" (docs/upstream.md §5.7)
+# Cover (task=cover) and replace section (task=infill) take only these (DeerAPI's pages, docs/upstream.md §5.4).
+COVER_MODELS = ("chirp-v3-5-tau", "chirp-v4-tau", "chirp-auk", "chirp-bluejay")
+REPLACE_MODELS = COVER_MODELS
+# The advanced controls (metadata.control_sliders, each 0..1) and the vocal gender (metadata.vocal_gender).
+CONTROL_SLIDERS = ("weirdness_constraint", "style_weight", "audio_weight")
+VOCAL_GENDERS = ("f", "m")
 
 
 def get_version(mv: str) -> ModelVersion | None:

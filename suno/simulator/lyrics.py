@@ -55,6 +55,37 @@ INSPIRATION_TAGS = (
 )
 
 
+# The style enhancer's vocabulary: what it adds to the creator's own tags, picked by their hash.
+_TAG_MOODS = ("dreamy", "uplifting", "melancholic", "driving", "warm", "nostalgic", "euphoric", "moody")
+_TAG_SOUNDS = (
+    "lush analog synths",
+    "bright acoustic guitars",
+    "punchy drums",
+    "deep sub bass",
+    "shimmering pads",
+    "warm rhodes piano",
+    "crisp hi-hats",
+    "soaring strings",
+)
+_TAG_VOICES = ("breathy female vocals", "soulful male vocals", "airy harmonies", "intimate close-mic vocals")
+TAGS_MAX = 200  # the enhancer's answer stays inside every version's style limit
+
+
+def enhance_tags(original: str) -> str:
+    """The same tags always enhance the same way: the creator's tags first, then a mood, two sounds, a
+    voice and a tempo, skipping what they already say."""
+    rng = random.Random(hashlib.sha256(original.lower().encode()).hexdigest())
+    kept = [t.strip() for t in original.split(",") if t.strip()]
+    said = " ".join(kept).lower()
+    extra = [rng.choice(_TAG_MOODS), *rng.sample(_TAG_SOUNDS, 2)]
+    if "instrumental" not in said and "vocal" not in said:
+        extra.append(rng.choice(_TAG_VOICES))
+    if "bpm" not in said:
+        extra.append(f"{rng.randrange(70, 140, 2)} bpm")
+    tags = kept + [t for t in extra if t.split()[0] not in said]
+    return ", ".join(tags)[:TAGS_MAX].rstrip(", ")
+
+
 def _idea_words(idea: str) -> list[str]:
     words = [w for w in re.findall(r"\w[\w']*", idea) if len(w) > 2 and w.lower() not in _STOPWORDS]
     return words or ["night", "road", "light"]
@@ -84,9 +115,18 @@ def write_lyrics(idea: str) -> tuple[str, str]:
 
 
 class LyricsEndpoints(Shapes, FaultAnswers):
-    """Simulator mixin: submit/lyrics (Family T), generate/lyrics and GET lyrics/{id} (Family N)."""
+    """Simulator mixin: submit/lyrics (Family T), generate/lyrics and GET lyrics/{id} (Family N), and
+    the style enhancer act/tags (§5.16)."""
 
     lyrics_after: float
+
+    def act_tags(self, request: Request) -> SimResponse:
+        """DeerAPI's shape: the bare object, not an E-task; nothing is charged."""
+        body = json_body(request)
+        original = body_text(body, "original_tags").strip()
+        if not original:
+            raise Rejected("original_tags is required")
+        return json_response(200, {"upsampled_tags": enhance_tags(original), "request_id": str(uuid.uuid4())})
 
     def submit_lyrics(self, request: Request) -> SimResponse:
         body = json_body(request)

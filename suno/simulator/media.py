@@ -801,6 +801,27 @@ def splice(parts: list[tuple[np.ndarray, float | None]], sample_rate: int = SAMP
     return np.clip(np.concatenate(pieces), -1.0, 1.0).astype(np.float32)
 
 
+def replace_window(
+    source: np.ndarray, fresh: np.ndarray, start_s: float, end_s: float, sample_rate: int = SAMPLE_RATE
+) -> np.ndarray:
+    """Replace section (task=infill): `source` with its [start_s, end_s) taken from `fresh`, cross-faded
+    over ~50 ms at both edges; as long as `source`, and untouched outside the window."""
+    out = np.asarray(source, dtype=np.float64).copy()
+    fresh = np.asarray(fresh, dtype=np.float64)
+    start = max(0, min(len(out), round(start_s * sample_rate)))
+    end = max(start, min(len(out), round(end_s * sample_rate)))
+    new = np.zeros(end - start)
+    available = fresh[start:end]
+    new[: len(available)] = available
+    fade = min(int(SPLICE_CROSSFADE_SECONDS * sample_rate), (end - start) // 2)
+    if fade:
+        ramp = np.linspace(0.0, 1.0, fade)
+        new[:fade] = new[:fade] * ramp + out[start : start + fade] * (1.0 - ramp)
+        new[-fade:] = new[-fade:] * ramp[::-1] + out[end - fade : end] * ramp
+    out[start:end] = new
+    return np.clip(out, -1.0, 1.0).astype(np.float32)
+
+
 def _to_pcm16(samples: np.ndarray) -> bytes:
     return (np.clip(np.asarray(samples, dtype=np.float64), -1.0, 1.0) * 32767).round().astype("<i2").tobytes()
 

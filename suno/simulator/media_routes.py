@@ -97,6 +97,9 @@ class MediaRoutes(Lifecycle):
                 stem=clip.stem,
                 instrumental=source.instrumental,
             )
+        if clip.kind == "infill":  # the source again, with its window sung anew
+            source = self.clip_samples(self._clips[clip.source_id])
+            return media.replace_window(source, self.rendered(clip).samples, *clip.window)
         if clip.kind == "concat":
             parts = [(self.clip_samples(self._clips[part_id]), cut) for part_id, cut in clip.parts]
             return media.splice(parts, media.SAMPLE_RATE)

@@ -32,6 +32,32 @@ def audio_seed(body: Mapping[str, Any], index: int) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def control_metadata(body: Mapping[str, Any]) -> dict[str, Any]:
+    """The advanced controls a request's `metadata` carries, checked and echoed on its clips (§5.4)."""
+    given = body.get("metadata")
+    if given is None:
+        return {}
+    if not isinstance(given, dict):
+        raise Rejected("metadata must be an object")
+    controls: dict[str, Any] = {}
+    sliders = given.get("control_sliders")
+    if sliders is not None:
+        if not isinstance(sliders, dict):
+            raise Rejected("metadata.control_sliders must be an object")
+        for name, value in sliders.items():
+            if name not in versions.CONTROL_SLIDERS:
+                raise Rejected(f"unknown control slider: {name}")
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+                raise Rejected(f"control_sliders.{name} must be a number from 0 to 1")
+        controls["control_sliders"] = dict(sliders)
+    gender = given.get("vocal_gender")
+    if gender is not None:
+        if gender not in versions.VOCAL_GENDERS:
+            raise Rejected("vocal_gender must be f or m")
+        controls["vocal_gender"] = gender
+    return controls
+
+
 def model_fields(version: versions.ModelVersion) -> tuple[str, str]:
     """(model_name, major_model_version) as clips report them: chirp-v4-tau reports chirp-v4 / v4 (seed)."""
     model_name = version.mv.removesuffix("-tau")
@@ -118,12 +144,29 @@ class MusicEndpoints(Shapes, FaultAnswers):
 
         metadata: dict[str, Any] = {}
         extra: dict[str, Any] = {}  # task-specific metadata, after the common keys as in the seed
+        audio: dict[str, Any] = {}  # how the takes' audio derives from another clip (cover, infill)
         if task_name == "artist_consistency":
             extra = self.persona_metadata(body, version)
         elif task_name in EXTEND_TASKS:
             extra = self.extend_metadata(body, version, task_name)
+            if task_name == "infill":  # the whole song again, with the window sung anew
+                parent = self._clips[extra["continue_clip_id"]]
+                window = (extra["history"][0]["infill_start_s"], extra["history"][0]["infill_end_s"])
+                audio = {
+                    "kind": "infill",
+                    "source_id": parent.id,
+                    "window": window,
+                    "duration": parent.duration,
+                }
         elif task_name == "cover":
-            extra = {"cover_clip_id": self.complete_clip(body.get("cover_clip_id"), "cover_clip_id").id}
+            source = self.complete_clip(body.get("cover_clip_id"), "cover_clip_id")
+            if version.mv not in versions.COVER_MODELS:
+                raise Rejected(
+                    f"mv {version.mv} cannot make covers; use one of {', '.join(versions.COVER_MODELS)}"
+                )
+            extra = {"cover_clip_id": source.id}
+            audio = {"kind": "cover", "source_id": source.id, "duration": source.duration}
+        controls = control_metadata(body)
 
         if description:  # inspiration mode: Suno writes the title, lyrics and style (§5.4)
             written_title, written_lyrics = write_lyrics(description)
@@ -140,6 +183,7 @@ class MusicEndpoints(Shapes, FaultAnswers):
         if instrumental:
             metadata["make_instrumental"] = True
         metadata.update(extra)
+        metadata.update(controls)
         if task_name:
             metadata["task"] = task_name
 
@@ -147,9 +191,13 @@ class MusicEndpoints(Shapes, FaultAnswers):
         clips = []
         for index in range(2):  # §1 billing: one music request yields two clips
             seed = audio_seed(body, index)
+            fields = {
+                "kind": "gen",
+                "duration": media.clip_duration(seed, lyrics=prompt, instrumental=instrumental),
+                **audio,
+            }
             clips.append(
                 self.new_clip(
-                    kind="gen",
                     title=title,
                     model_name=model_name,
                     major_model_version=major,
@@ -158,7 +206,7 @@ class MusicEndpoints(Shapes, FaultAnswers):
                     tags=tags,
                     lyrics=prompt,
                     instrumental=instrumental,
-                    duration=media.clip_duration(seed, lyrics=prompt, instrumental=instrumental),
+                    **fields,
                 )
             )
         task = self.music_task(body, clips, endpoint, native=native, batch_metadata=metadata)
@@ -204,6 +252,9 @@ class MusicEndpoints(Shapes, FaultAnswers):
         if task_name == "upload_extend" and parent.kind != "upload":
             raise Rejected("upload_extend needs an uploaded clip as continue_clip_id")
         if task_name == "infill":
+            if version.mv not in versions.REPLACE_MODELS:
+                allowed = ", ".join(versions.REPLACE_MODELS)
+                raise Rejected(f"mv {version.mv} cannot replace a section; use one of {allowed}")
             start, end = body_number(body, "infill_start_s"), body_number(body, "infill_end_s")
             if start is None or end is None or not 0 <= start < end <= parent.duration:
                 raise Rejected(f"infill_start_s and infill_end_s must lie within 0..{parent.duration:.2f}")

@@ -28,6 +28,7 @@ ENDPOINTS = (
     "act_wav",
     "act_mp4",
     "act_timing",
+    "act_tags",
     "billing_subscription",
     "billing_usage",
     "media",
@@ -121,6 +122,7 @@ ROUTES = (
     _route("act_wav", "GET", rf"/suno/act/wav/{_ID}", "act_wav"),
     _route("act_mp4", "GET", rf"/suno/act/mp4/{_ID}", "act_mp4"),
     _route("act_timing", "GET", rf"/suno/act/timing/{_ID}", "act_timing"),
+    _route("act_tags", "POST", r"/suno/act/tags", "act_tags"),  # the style enhancer: free (§5.16)
     # OpenAI-compatible billing, as new-api serves it for a key (§11 balance); also without /v1.
     _route("billing_subscription", "GET", r"(?:/v1)?/dashboard/billing/subscription", "billing_subscription"),
     _route("billing_usage", "GET", r"(?:/v1)?/dashboard/billing/usage", "billing_usage"),

@@ -34,7 +34,8 @@ class ClipState:
     error: tuple[str, str] | None = None  # (error_type, error_message): the clip ends in `error`
     never_completes: bool = False
     stem: str = ""
-    source_id: str = ""  # stems: the separated clip
+    source_id: str = ""  # stems: the separated clip; covers and infills: the clip they were made from
+    window: tuple[float, float] | None = None  # infill: the seconds of the source its audio replaces
     parts: tuple[tuple[str, float | None], ...] = ()  # concat: (clip id, cut at seconds) in order
     upload_bytes: bytes = b""
     upload_content_type: str = ""
