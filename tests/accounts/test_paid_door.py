@@ -31,6 +31,10 @@ CALLS = {
         persona_id="p", artist_clip_id="a", lyrics="la", tags="pop", title="t", mv="chirp-v4"
     ),
     "extend": lambda c: c.extend(clip_id="c", continue_at=10, mv="chirp-auk", task_id="t"),
+    "cover": lambda c: c.cover(clip_id="c", mv="chirp-auk", lyrics="la", tags="jazz", title="t"),
+    "replace_section": lambda c: c.replace_section(
+        clip_id="c", start_s=1, end_s=3, mv="chirp-auk", lyrics="la", tags="pop", task_id="t"
+    ),
     "concat": lambda c: c.concat(clip_id="c"),
     "separate_stems": lambda c: c.separate_stems(clip_id="c", task_id="t"),
     "create_persona": lambda c: c.create_persona(root_clip_id="c", name="n", description="d"),
