@@ -24,6 +24,7 @@ from urllib.parse import parse_qs, unquote
 from .billing import DEFAULT_BALANCE_USD, PRICES_USD, Billing
 from .dialects import DEFAULT_DIALECT, PRESETS, QUIRKS, DialectAnswers, parse_dialect
 from .faults import FAULTS, GATEWAY_FAULTS, RESPONSE_FAULTS, Fault, Faults
+from .hooks import HookCalls
 from .lyrics import LyricsEndpoints, write_lyrics
 from .media_routes import ActEndpoints
 from .music import MusicEndpoints
@@ -73,6 +74,7 @@ class Simulator(
     ActEndpoints,
     DialectAnswers,
     Billing,
+    HookCalls,
 ):
     """The upstream contract behind one `handle()`: settings, stores and the request pipeline.
 
@@ -138,6 +140,7 @@ class Simulator(
         self._conversions: dict[tuple[str, str], float] = {}  # (wav|mp4, clip id) -> started at
         self._media_cache: dict[tuple[str, str], bytes] = {}
         self._media_lock = threading.Lock()
+        self._hooks_called: set[str] = set()  # tasks whose notify_hook was called (hooks.py)
         self._persona_clip_seq = 11288925
         self._request_seq = 0
 

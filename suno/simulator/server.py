@@ -7,6 +7,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .app import Simulator
+from .hooks import HookDispatcher
 
 
 class SimulatorRequestHandler(BaseHTTPRequestHandler):
@@ -57,4 +58,5 @@ def serve_in_thread(
     simulator.base_url = base_url
     thread = threading.Thread(target=server.serve_forever, name="suno-simulator", daemon=True)
     thread.start()
+    HookDispatcher(simulator).start()  # a daemon: it ends with the process
     return server, thread, base_url

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import numpy as np
 import pytest
 
@@ -253,3 +254,76 @@ def test_the_cover_and_replace_versions_are_known_versions():
     for mv in (*versions.COVER_MODELS, *versions.REPLACE_MODELS):
         assert versions.get_version(mv) is not None, mv
     assert json.dumps(versions.CONTROL_SLIDERS)
+
+
+# --- the simulator calls notify_hook when a task ends ---
+
+
+def test_each_ended_task_calls_its_hook_once_with_the_task(client, sim, clock):
+    calls = []
+    hook = "https://studio.example/hooks/upstream/7/"
+    submission = client.generate_custom(
+        lyrics=LYRICS, tags="folk", title="x", mv="chirp-auk", notify_hook=hook
+    )
+    client.generate_custom(lyrics=LYRICS, tags="folk", title="no hook", mv="chirp-auk")
+    assert sim.deliver_notifications(lambda url, task: calls.append((url, task))) == 0  # not ended yet
+    clock.advance(12)
+    assert sim.deliver_notifications(lambda url, task: calls.append((url, task))) == 1
+    assert sim.deliver_notifications(lambda url, task: calls.append((url, task))) == 0  # once
+    ((url, task),) = calls
+    assert url == hook and task["task_id"] == submission.task_id and task["status"] == "SUCCESS"
+
+
+def test_a_failed_task_calls_its_hook_and_a_dead_hook_stops_no_other(client, sim, clock):
+    sim.faults.add("task_failure")
+    for n in range(2):
+        client.generate_custom(
+            lyrics=LYRICS, tags="folk", title=f"t{n}", mv="chirp-auk", notify_hook=f"https://h.example/{n}/"
+        )
+    clock.advance(60)
+    reached = []
+
+    def post(url, task):
+        if url.endswith("/0/"):
+            raise httpx.ConnectError("refused")
+        reached.append(task["status"])
+
+    assert sim.deliver_notifications(post) == 2
+    assert reached == ["FAILURE"]
+
+
+def test_a_served_simulator_posts_its_hooks_over_http():
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from suno.simulator.server import serve_in_thread
+
+    arrived = threading.Event()
+    bodies = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+            arrived.set()
+
+        def log_message(self, *args):
+            pass
+
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    simulator = make_simulator(ManualClock(1_750_000_000.0))
+    server, _, base_url = serve_in_thread(simulator)
+    try:
+        with SunoClient(base_url=base_url, api_key=API_KEY) as suno:
+            hook = f"http://127.0.0.1:{receiver.server_address[1]}/hooks/1/"
+            submission = suno.generate_custom(
+                lyrics=LYRICS, tags="folk", title="x", mv="chirp-auk", notify_hook=hook
+            )
+            simulator.clock.advance(12)
+            assert arrived.wait(10), "the hook was never called"
+        assert bodies[0]["task_id"] == submission.task_id
+    finally:
+        server.shutdown()
+        receiver.shutdown()

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from suno.simulator.app import Simulator
 from suno.simulator.control import serve_control_in_thread
+from suno.simulator.hooks import HookDispatcher
 from suno.simulator.server import make_server
 
 
@@ -73,11 +74,14 @@ class Command(BaseCommand):
         )
         self.stdout.flush()
         signal.signal(signal.SIGTERM, _interrupt)  # honcho and `kill` stop us like Ctrl-C does
+        hooks = HookDispatcher(simulator)  # calls each ended task's notify_hook (suno/simulator/hooks.py)
+        hooks.start()
         try:
             server.serve_forever()
         except KeyboardInterrupt:
             self.stdout.write("Suno simulator stopped.")
         finally:
+            hooks.stop()
             server.server_close()
             if control is not None:
                 control.shutdown()
