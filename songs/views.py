@@ -60,7 +60,8 @@ def song_create(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, refusal.user_message)
             else:
                 if created:
-                    messages.success(request, "Generating — your two takes will appear below in a moment.")
+                    news = "Generating — your two takes will appear below in a moment."
+                    messages.success(request, news, "while-generating")  # goes once both are done
                 return redirect(song)
     else:
         if not request.htmx and user_is_suspended(user=request.user):
@@ -116,7 +117,7 @@ def song_retry(request: HttpRequest, pk: int) -> HttpResponse:
     song = get_object_or_404(Song.objects.owned_by(request.user), pk=pk)
     try:
         if services.song_retry(song=song):
-            messages.info(request, "Sent again. Watch the takes below.")
+            messages.info(request, "Sent again. Watch the takes below.", "while-generating")
     except Refused as refusal:
         messages.error(request, refusal.user_message)
     return redirect(song)

@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import dj_database_url
+from csp.constants import NONCE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -368,14 +369,16 @@ def inline_style_hashes(template: Path) -> list[str]:
     return [f"'sha256-{base64.b64encode(hashlib.sha256(b.encode()).digest()).decode()}'" for b in blocks]
 
 
-# No 'unsafe-inline' and no nonces: every script and style is a file under static/, except the hashed style
-# of the 500 page (htmx's own indicator style is switched off in base.html's htmx-config meta tag).
+# No 'unsafe-inline': every script and style is a file under static/, except the hashed style of the 500 page
+# (htmx's own indicator style is switched off in base.html's htmx-config meta tag) and one style nonce, for
+# the <style> wavesurfer.js puts in the clip page waveform's shadow root (its cspNonce option; base.html's
+# csp-style-nonce meta, read from the head a boosted navigation never swaps). Scripts have no nonce.
 # data: images are Pico's SVG icons.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
-        "style-src": ["'self'", *inline_style_hashes(BASE_DIR / "templates" / "500.html")],
+        "style-src": ["'self'", NONCE, *inline_style_hashes(BASE_DIR / "templates" / "500.html")],
         "img-src": [*CSP_MEDIA_SOURCES, "data:"],
         "media-src": CSP_MEDIA_SOURCES,
         "connect-src": ["'self'"],

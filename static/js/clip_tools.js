@@ -1,11 +1,15 @@
-// Clip tools: karaoke highlighting and seeking, "use player position", section-tag buttons, and filling the
-// create form with lyrics the music service wrote. Everything is delegated from document, so it keeps
-// working on content htmx swaps in later.
+// Clip tools: the waveform and its extend marker, karaoke highlighting and seeking, "use player position",
+// section-tag buttons, and filling the create form with lyrics the music service wrote. Everything follows
+// the studio's one player (static/js/player.js) and is delegated from document, so it keeps working on
+// content htmx swaps in later.
 (function () {
   "use strict";
 
-  function findPlayer(karaoke) {
-    return document.getElementById(karaoke.dataset.player);
+  function player() { return window.StudioPlayer; }
+  function playerAudio() { return player() && player().audio; }
+  // The player's position in this clip, or null when it is on another track (or none).
+  function positionIn(clipId) {
+    return player() && player().isCurrent(clipId) ? playerAudio().currentTime : null;
   }
 
   function highlight(karaoke, time) {
@@ -32,23 +36,21 @@
     }
   }
 
-  // timeupdate doesn't bubble: listen in the capture phase for every player on the page.
+  // timeupdate doesn't bubble: listen in the capture phase. Only the one player's time of this clip counts.
   document.addEventListener("timeupdate", function (event) {
-    var player = event.target;
-    if (!player.id) return;
-    document.querySelectorAll('.karaoke[data-player="' + player.id + '"]').forEach(function (karaoke) {
-      highlight(karaoke, player.currentTime);
+    var audio = event.target;
+    if (audio !== playerAudio() || !audio.dataset.clipId) return;
+    document.querySelectorAll('.karaoke[data-clip-id="' + audio.dataset.clipId + '"]').forEach(function (karaoke) {
+      highlight(karaoke, audio.currentTime);
     });
   }, true);
 
   function seekTo(line) {
     var karaoke = line.closest(".karaoke");
-    var player = karaoke && findPlayer(karaoke);
-    if (!player) return;
-    player.currentTime = parseFloat(line.dataset.start);
-    highlight(karaoke, player.currentTime);
-    var playing = player.play();
-    if (playing && playing.catch) playing.catch(function () {});
+    if (!karaoke || !player()) return;
+    var start = parseFloat(line.dataset.start);
+    player().playClip(karaoke.dataset.clipId, start);
+    highlight(karaoke, start);
   }
 
   function insertTag(button) {
@@ -68,10 +70,15 @@
 
   function usePosition(button) {
     var form = button.closest("form");
-    var player = document.getElementById(form.dataset.player);
     var input = form.querySelector("[name=continue_at]");
-    if (!player || !input) return;
-    input.value = player.currentTime.toFixed(2);
+    var position = positionIn(form.dataset.clipId);
+    var hint = form.querySelector(".continue-at-hint");
+    if (!input) return;
+    if (position === null) {
+      if (hint) hint.textContent = "Play this take first: the player is on another track.";
+      return;
+    }
+    input.value = position.toFixed(2);
     input.dispatchEvent(new Event("input", { bubbles: true }));
   }
 
@@ -108,4 +115,141 @@
     (root || document).querySelectorAll("[data-lyrics-draft][data-state=complete]").forEach(function (d) { fillLyrics(d, false); });
   }
   document.addEventListener("htmx:load", function (event) { scan(event.target.parentNode || document); });
+})();
+
+// The clip page's waveform: wavesurfer.js draws the peaks the worker stored (songs/peaks.py; the browser
+// decodes nothing) and drives the studio's one player. While the player is on this clip the waveform uses
+// its <audio> (setMediaElement), so clicks seek it and its progress shows; while the player is on another
+// track the waveform rests on an idle stand-in, and a click plays this clip from there. A marker picks the
+// extend point and fills the extend form's "continue at" field. Without peaks: a plain seek bar.
+(function () {
+  "use strict";
+
+  var views = [];
+  var seen = new WeakSet();  // elements set up already (a history restore brings new ones, set up again)
+
+  function player() { return window.StudioPlayer; }
+
+  function styleNonce() {
+    var meta = document.querySelector("meta[name=csp-style-nonce]");
+    return meta ? meta.content : "";
+  }
+
+  function colours(element) {
+    var style = getComputedStyle(element);
+    function read(name, fallback) { return style.getPropertyValue(name).trim() || fallback; }
+    return {
+      wave: read("--waveform-wave", "#9aa3b5"),
+      progress: read("--waveform-progress", "#0172ad"),
+      cursor: read("--waveform-cursor", "#0172ad"),
+      marker: read("--waveform-marker", "#d93526")
+    };
+  }
+
+  function bind(view) {
+    var on = !!player() && player().isCurrent(view.clipId);
+    if (on === view.bound) return;
+    view.bound = on;
+    view.element.classList.toggle("is-bound", on);
+    if (!view.ws) return;
+    var audio = player().audio;
+    view.ws.setMediaElement(on ? audio : view.idle);
+    if (!on) view.ws.setTime(0);
+    else if (audio.paused) view.ws.setTime(audio.currentTime);  // draw where the paused player stands
+  }
+
+  function extendInput(clipId) {
+    var form = document.querySelector('form.extend-form[data-clip-id="' + clipId + '"]');
+    return form && form.querySelector("[name=continue_at]");
+  }
+
+  function addMarker(view, regions, colour) {
+    var input = extendInput(view.clipId);
+    if (!input) return;
+    var start = parseFloat(input.value);
+    if (!(start >= 0 && start <= view.duration)) start = view.duration;
+    var marker = regions.addRegion({ start: start, content: "Extend from here", color: colour, drag: true, resize: false });
+    regions.on("region-updated", function (region) {
+      if (region !== marker) return;
+      input.value = region.start.toFixed(2);
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+    // Typed, or "Use player position": the marker follows the field.
+    input.addEventListener("input", function () {
+      var value = parseFloat(input.value);
+      if (value >= 0 && value <= view.duration && Math.abs(value - marker.start) > 0.005) marker.setOptions({ start: value });
+    });
+    view.marker = marker;
+  }
+
+  function setupWaveform(view, peaks) {
+    var canvas = view.element.querySelector(".waveform-canvas");
+    canvas.replaceChildren();  // a restored history snapshot keeps the old, empty host
+    var colour = colours(view.element);
+    var regions = window.WaveSurfer.Regions.create();
+    view.idle = document.createElement("audio");
+    view.ws = window.WaveSurfer.create({
+      container: canvas, media: view.idle, peaks: [peaks], duration: view.duration, normalize: false,
+      height: 88, barWidth: 2, barGap: 1, barRadius: 1, cursorWidth: 2,
+      waveColor: colour.wave, progressColor: colour.progress, cursorColor: colour.cursor,
+      interact: true, cspNonce: styleNonce(), plugins: [regions]
+    });
+    view.ws.on("interaction", function (time) { if (!view.bound) player().playClip(view.clipId, time); });
+    addMarker(view, regions, colour.marker);
+  }
+
+  function setupSeekBar(view) {
+    var range = view.element.querySelector(".clip-seek");
+    if (!range) return;
+    range.hidden = false;
+    view.range = range;
+    range.addEventListener("input", function () {
+      var at = parseFloat(range.value);
+      if (view.bound) player().audio.currentTime = at; else player().playClip(view.clipId, at);
+    });
+  }
+
+  function setup(element) {
+    if (seen.has(element) || !player()) return;
+    seen.add(element);
+    var view = { element: element, clipId: element.dataset.clipId, duration: parseFloat(element.dataset.duration) || 0, bound: false };
+    var payload = document.getElementById(element.dataset.peaks || "");
+    var peaks = payload ? JSON.parse(payload.textContent) : [];
+    if (window.WaveSurfer && window.WaveSurfer.Regions && peaks.length && view.duration) setupWaveform(view, peaks);
+    else setupSeekBar(view);
+    element.classList.toggle("has-waveform", !!view.ws);
+    views.push(view);
+    bind(view);
+  }
+
+  document.addEventListener("htmx:load", function (event) {
+    // A boosted navigation took the old page away: let go of its waveforms (never of the player's <audio>).
+    views = views.filter(function (view) {
+      if (view.element.isConnected) return true;
+      if (view.ws) view.ws.destroy();
+      return false;
+    });
+    var root = event.target;
+    var found = root.querySelectorAll ? Array.prototype.slice.call(root.querySelectorAll("[data-waveform]")) : [];
+    if (root.matches && root.matches("[data-waveform]")) found.push(root);
+    found.forEach(setup);
+  });
+  document.addEventListener("player:trackchange", function () { views.forEach(bind); });
+  document.addEventListener("timeupdate", function (event) {
+    if (!player() || event.target !== player().audio) return;
+    views.forEach(function (view) {
+      if (view.bound && view.range) view.range.value = event.target.currentTime.toFixed(2);
+    });
+  }, true);
+
+  // Light and dark: the canvas colours come from CSS custom properties, read again when the scheme flips.
+  if (window.matchMedia) {
+    window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", function () {
+      views.forEach(function (view) {
+        if (!view.ws) return;
+        var colour = colours(view.element);
+        view.ws.setOptions({ waveColor: colour.wave, progressColor: colour.progress, cursorColor: colour.cursor });
+      });
+    });
+  }
 })();

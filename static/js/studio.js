@@ -49,8 +49,33 @@
     updateMode();
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("form.song-form").forEach(setupSongForm);
+  // htmx:load runs for the first page and for every page a boosted navigation brings in (and each swapped
+  // partial): set up what is new, once.
+  function within(root, selector) {
+    var found = Array.prototype.slice.call(root.querySelectorAll ? root.querySelectorAll(selector) : []);
+    if (root.matches && root.matches(selector)) found.unshift(root);
+    return found;
+  }
+
+  // "Generating…" is news only while a take is in flight: once every take on the page is done, it goes.
+  function dropFinishedNews() {
+    var news = document.querySelectorAll("[data-message~=while-generating]");
+    if (!news.length) return;
+    var cards = document.querySelectorAll(".song-takes .clip-card");
+    var working = Array.prototype.some.call(cards, function (card) {
+      return !card.classList.contains("status-complete") && !card.classList.contains("status-error");
+    });
+    if (cards.length && !working) news.forEach(function (message) { message.remove(); });
+  }
+
+  var ready = new WeakSet();  // not a data- attribute: a restored history snapshot would carry it over
+  document.addEventListener("htmx:load", function (event) {
+    within(event.target, "form.song-form").forEach(function (form) {
+      if (ready.has(form)) return;
+      ready.add(form);
+      setupSongForm(form);
+    });
+    dropFinishedNews();
   });
 })();
 

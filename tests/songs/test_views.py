@@ -66,13 +66,16 @@ def test_polling_card_refreshes_itself_until_terminal(client, user):
     url = reverse("songs:clip_card", args=[clip.pk])
     body = client.get(url, headers={"HX-Request": "true"}).content.decode()
     assert 'hx-trigger="every 2s"' in body and f'hx-get="{url}"' in body
-    assert f'id="clip-{clip.pk}-audio"' in body and "hx-preserve" in body
+    # A play button for the one player, with the stream's URL, and no <audio> of the card's own.
+    play = f'data-play aria-pressed="false" data-clip-id="{clip.pk}" data-src="{clip.audio_url}"'
+    assert play in body and "<audio" not in body
     assert "<html" not in body  # just the partial
     clip.status = Clip.Status.COMPLETE
     clip.save()
     body = client.get(url, headers={"HX-Request": "true"}).content.decode()
     assert "hx-trigger" not in body and "hx-get" not in body
-    assert f'id="clip-{clip.pk}-audio"' in body
+    assert play in body  # working at once, not an empty bar
+    assert 'class="steps"' not in body  # a finished take shows no progress steps
 
 
 def test_song_page_shows_recipe_and_both_takes(client, user):

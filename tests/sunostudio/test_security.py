@@ -64,8 +64,12 @@ def test_every_page_carries_the_security_headers(client, user, logged_in):
     assert "'unsafe-inline'" not in response["Content-Security-Policy"]
     assert "'unsafe-eval'" not in response["Content-Security-Policy"]
     assert policy["script-src"] == ["'self'"]
+    # Styles: files, the 500 page's hash, and one nonce (the clip page's waveform), the one the page carries.
+    nonces = [s for s in policy["style-src"] if s.startswith("'nonce-")]
+    assert len(nonces) == 1
+    assert f'<meta name="csp-style-nonce" content="{nonces[0][7:-1]}">' in response.content.decode()
     assert policy["style-src"][0] == "'self'" and all(
-        s.startswith("'sha256-") for s in policy["style-src"][1:]
+        s.startswith("'sha256-") for s in policy["style-src"][1:] if s not in nonces
     )
     assert policy["frame-ancestors"] == ["'none'"] and policy["object-src"] == ["'none'"]
 
@@ -129,7 +133,11 @@ def test_the_500_pages_inline_style_is_allowed_by_its_hash(client):
 def test_htmx_injects_no_inline_style_and_evaluates_nothing():
     base = (ROOT / "templates" / "base.html").read_text()
     config = re.search(r"<meta name=\"htmx-config\" content='([^']+)'>", base)
-    assert json.loads(config.group(1)) == {"includeIndicatorStyles": False, "allowEval": False}
+    assert json.loads(config.group(1)) == {
+        "includeIndicatorStyles": False,
+        "allowEval": False,
+        "historyRestoreAsHxRequest": False,  # a boosted page's history miss is a whole page, not a partial
+    }
     assert base.index('name="htmx-config"') < base.index("{% htmx_script %}")  # read when htmx loads
 
 
@@ -146,7 +154,8 @@ def test_production_policy_upgrades_requests_and_allows_the_bucket():
         "AWS_S3_ENDPOINT_URL": "https://s3.example.net",
         "DJANGO_SETTINGS_MODULE": "sunostudio.settings",
     }
-    code = "import json; from sunostudio import settings as s; print(json.dumps(s.CONTENT_SECURITY_POLICY))"
+    policy = "s.CONTENT_SECURITY_POLICY, default=str"  # the NONCE marker is no JSON value
+    code = f"import json; from sunostudio import settings as s; print(json.dumps({policy}))"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     directives = json.loads(result.stdout)["DIRECTIVES"]
