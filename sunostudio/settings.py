@@ -57,12 +57,13 @@ INSTALLED_APPS = [
     "csp",  # Content-Security-Policy header (the security block below)
     "axes",  # login throttling, with its admin to see and unlock lockouts (the security block below)
     # The studio's layers, lowest first (pyproject.toml's import contracts keep them one-way):
-    # suno (no app) <- sunostudio <- accounts <- moderation <- songs <- personas.
+    # suno (no app) <- sunostudio <- accounts <- moderation <- songs <- personas <- notifications.
     "sunostudio",
     "accounts",
     "moderation",
     "songs",
     "personas",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -325,6 +326,15 @@ SIGNUP_VERIFY_EMAIL = env_bool(
 )
 EMAIL_CAN_BE_SENT = email_is_configured(os.environ) or not PRODUCTION  # development prints on the console
 EMAIL_CONFIRMATION_DAYS = int(os.environ.get("EMAIL_CONFIRMATION_DAYS", "3"))  # how long a link works
+
+# --- Webhooks (notifications/webhooks.py) -------------------------------------------------------------
+# Creators' webhooks go only to public HTTPS addresses. The tests' receiver listens on loopback, so they list
+# it here; nothing else should (docs/operators.md).
+WEBHOOK_REQUIRE_HTTPS = env_bool("WEBHOOK_REQUIRE_HTTPS", True)
+WEBHOOK_ALLOWED_PRIVATE_ADDRESSES = [
+    a.strip() for a in os.environ.get("WEBHOOK_ALLOWED_PRIVATE_ADDRESSES", "").split(",") if a.strip()
+]
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
 
 # --- Security: headers, CSP, login throttling, request size limits (tests/sunostudio/test_security.py) ---
 # Headers on every response (SecurityMiddleware, XFrameOptionsMiddleware, django-csp). These are Django's

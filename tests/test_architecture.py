@@ -13,8 +13,16 @@ import grimp
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("suno", "sunostudio", "accounts", "moderation", "songs", "personas")
-LAYERS = ("personas", "songs", "moderation", "accounts", "sunostudio", "suno")  # highest first
+PACKAGES = ("suno", "sunostudio", "accounts", "moderation", "songs", "personas", "notifications")
+LAYERS = (
+    "notifications",
+    "personas",
+    "songs",
+    "moderation",
+    "accounts",
+    "sunostudio",
+    "suno",
+)  # highest first
 
 
 @pytest.fixture(scope="module")
