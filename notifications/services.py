@@ -27,11 +27,16 @@ MAX_WEBHOOKS = 5
 
 
 def notify(
-    *, user, kind: str, message: str, url: str = "", event: str = "", payload: dict | None = None
-) -> Notification:
-    """One notification, and (for an `event`) a delivery to each of the user's active webhooks."""
+    *, user, key: str, kind: str, message: str, url: str = "", event: str = "", payload: dict | None = None
+) -> Notification | None:
+    """One notification per `key`, and (for an `event`) a delivery to each of the user's active webhooks;
+    None when that key was notified already, so nothing is sent twice."""
     with transaction.atomic():
-        notification = Notification.objects.create(user=user, kind=kind, message=message, url=url)
+        notification, created = Notification.objects.get_or_create(
+            key=key, defaults={"user": user, "kind": kind, "message": message, "url": url}
+        )
+        if not created:
+            return None
         if event:
             for webhook in Webhook.objects.filter(user=user, is_active=True):
                 delivery = WebhookDelivery.objects.create(

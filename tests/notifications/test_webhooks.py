@@ -66,6 +66,7 @@ def event(user, capture) -> WebhookDelivery:
     with capture(execute=False):
         services.notify(
             user=user,
+            key="song:1:finished",
             kind="ready",
             message="Harbour Lights is ready",
             url="/songs/1/",
@@ -224,6 +225,18 @@ def test_only_active_webhooks_get_the_event_and_the_bell_counts(
     assert WebhookDelivery.objects.get().webhook == hook
     assert services.unread_count(user) == 1
     assert services.mark_all_read(user) == 1 and services.unread_count(user) == 0
+
+
+def test_the_same_end_reported_twice_is_notified_and_sent_once(
+    user, hook, django_capture_on_commit_callbacks
+):
+    event(user, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        again = services.notify(
+            user=user, key="song:1:finished", kind="ready", message="x", event="song.completed"
+        )
+    assert again is None and queued == []
+    assert WebhookDelivery.objects.count() == 1 and user.notifications.count() == 1
 
 
 @pytest.mark.parametrize(
