@@ -15,6 +15,7 @@ from sunostudio.text import one_line
 
 from . import catalogue
 from .models import Clip, Song
+from .selectors import LibraryFilters
 
 
 class OneLineCharField(forms.CharField):
@@ -315,3 +316,67 @@ class ProfileForm(forms.Form):
 
 
 STEM_KINDS = {"all": Song.Kind.STEMS_ALL, "two": Song.Kind.STEMS_TWO}
+
+
+# --- The Library: its search and filters (all in the URL) ------------------------------------------------
+
+
+class LibraryFilterForm(forms.Form):
+    """Parses the Library's query string. A value it doesn't understand is left out (and named), never a
+    500: bookmarks outlive choices (a retired model version, a renamed persona)."""
+
+    SORTS = [("newest", "Newest"), ("oldest", "Oldest"), ("plays", "Most played"), ("title", "Title")]
+    VIEWS = [("list", "List"), ("grid", "Grid")]
+
+    q = OneLineCharField(label="Search", max_length=200, required=False)
+    liked = forms.BooleanField(label="Liked only", required=False)
+    public = forms.ChoiceField(
+        label="Sharing", required=False, choices=[("", "Any"), ("public", "Public"), ("private", "Private")]
+    )
+    kind = forms.ChoiceField(label="Kind", required=False, choices=[("", "Any"), *Song.Kind.choices])
+    model = forms.ChoiceField(label="Model", required=False)
+    persona = forms.ChoiceField(label="Persona", required=False)
+    instrumental = forms.ChoiceField(
+        label="Vocals",
+        required=False,
+        choices=[("", "Any"), ("vocals", "With vocals"), ("instrumental", "Instrumental")],
+    )
+    state = forms.ChoiceField(
+        label="State",
+        required=False,
+        choices=[("", "Any"), ("in_flight", "In progress"), ("complete", "Complete"), ("failed", "Failed")],
+    )
+    trash = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    sort = forms.ChoiceField(label="Sort", required=False, choices=SORTS)
+    view = forms.ChoiceField(required=False, choices=VIEWS, widget=forms.HiddenInput)
+
+    def __init__(self, *args, persona_names: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["model"].choices = [("", "Any"), *((v.mv, v.label) for v in catalogue.enabled_versions())]
+        self.fields["persona"].choices = [("", "Any"), *((name, name) for name in persona_names)]
+
+    def filters(self) -> LibraryFilters:
+        """What was understood; the rest falls back to "any"."""
+        self.is_valid()
+        values = {name: value for name, value in self.cleaned_data.items() if name != "view"}
+        values["sort"] = values.get("sort") or "newest"
+        return LibraryFilters(**values)
+
+    @property
+    def ignored(self) -> list[str]:
+        """The labels of the filters that were left out, for the page to say so."""
+        return [str(self.fields[name].label or name) for name in self.errors]
+
+    @property
+    def open_count(self) -> int:
+        """How many filters in the panel narrow the list (its summary shows the number)."""
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        panel = ("liked", "public", "kind", "model", "persona", "instrumental", "state")
+        return sum(1 for name in panel if data.get(name))
+
+
+class SongRenameForm(forms.Form):
+    title = OneLineCharField(
+        max_length=Song._meta.get_field("title").max_length,
+        error_messages={"required": "Give the song a title."},
+    )

@@ -12,6 +12,15 @@ from django.utils import timezone
 from accounts.models import Action
 from moderation.models import Hideable
 
+# The Library's full-text search on PostgreSQL: the GIN index song_search (migration 0016) is on exactly this
+# expression, and songs.selectors matches against exactly this text, or the planner can't use the index.
+# 'simple': no stemming and no stop words, so a title like "The The" or a word in any language is found.
+# Columns are unqualified: the page's ids are picked in a subquery, where Django renames the table (U0).
+SONG_SEARCH_VECTOR = (
+    "to_tsvector('simple', title || ' ' || tags || ' ' || persona_name || ' ' || description"
+    " || ' ' || lyrics)"
+)
+
 
 class SongQuerySet(models.QuerySet):
     def owned_by(self, user) -> SongQuerySet:
@@ -22,8 +31,15 @@ class SongQuerySet(models.QuerySet):
         return self.filter(is_hidden=False)
 
     def public(self) -> SongQuerySet:
-        """Shared by its creator and not hidden: what anyone, logged in or not, may see."""
-        return self.visible().filter(is_public=True)
+        """Shared by its creator, not hidden and not in Trash: what anyone, logged in or not, may see."""
+        return self.visible().filter(is_public=True, trashed_at__isnull=True)
+
+    def in_library(self) -> SongQuerySet:
+        """Out of Trash: the songs the Library lists (index song_owner_library)."""
+        return self.filter(trashed_at__isnull=True)
+
+    def trashed(self) -> SongQuerySet:
+        return self.filter(trashed_at__isnull=False)
 
     def due_for_submit(self, now: datetime) -> SongQuerySet:
         return self.filter(state=Song.State.QUEUED, next_submit_at__lte=now)
@@ -33,8 +49,9 @@ class SongQuerySet(models.QuerySet):
         return self.public()
 
     def persona_history_visible_to(self, user) -> SongQuerySet:
-        """Songs a persona card may list for `user`: their own, plus others' public, unhidden ones."""
-        return self.filter(Q(owner=user) | Q(is_public=True, is_hidden=False))
+        """Songs a persona card may list for `user`: their own, plus others' public, unhidden ones; none
+        from Trash."""
+        return self.filter(Q(owner=user) | Q(is_public=True, is_hidden=False), trashed_at__isnull=True)
 
 
 class Song(Hideable):
@@ -114,6 +131,10 @@ class Song(Hideable):
             models.Index(fields=["owner", "-created_at"], name="song_owner_created"),
             # The Library: the creator's songs out of Trash, newest first, a page by LIMIT/OFFSET.
             models.Index(fields=["owner", "trashed_at", "-created_at", "-id"], name="song_owner_library"),
+            # The Library's persona filter lists the names a creator's songs were sung with.
+            models.Index(
+                fields=["owner", "persona_name"], condition=~Q(persona_name=""), name="song_owner_persona"
+            ),
             models.Index(fields=["is_public", "is_hidden", "-published_at"], name="song_public_newest"),
             models.Index(fields=["is_public", "is_hidden", "-play_count"], name="song_public_most_played"),
         ]
@@ -132,7 +153,11 @@ class Song(Hideable):
 
     @property
     def is_listed(self) -> bool:
-        return self.is_public and not self.is_hidden
+        return self.is_public and not self.is_hidden and self.trashed_at is None
+
+    @property
+    def is_trashed(self) -> bool:
+        return self.trashed_at is not None
 
     @property
     def has_complete_clip(self) -> bool:
@@ -207,8 +232,12 @@ class ClipQuerySet(models.QuerySet):
         return self.filter(status=Clip.Status.COMPLETE)
 
     def public(self) -> ClipQuerySet:
-        """Finished takes of public, unhidden songs that aren't hidden themselves."""
-        return self.visible().complete().filter(song__is_public=True, song__is_hidden=False)
+        """Finished takes of public, unhidden songs out of Trash that aren't hidden themselves."""
+        return (
+            self.visible()
+            .complete()
+            .filter(song__is_public=True, song__is_hidden=False, song__trashed_at__isnull=True)
+        )
 
     def reportable(self) -> ClipQuerySet:
         return self.public().select_related("song__owner")

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -567,6 +567,8 @@ def song_publish(*, song: Song) -> None:
     refuse_if_suspended(user=song.owner, doing="publish songs")
     if song.is_hidden:
         raise Refused(f"A moderator hid this song, so it can't be made public. Reason: {song.hidden_reason}")
+    if song.trashed_at is not None:
+        raise Refused(TRASHED_NOT_SHARED)
     if not song.clips.complete().exists():
         raise Refused("Wait for a take to finish before you share the song.")
     Song.objects.filter(pk=song.pk).update(is_public=True, published_at=timezone.now())
@@ -592,6 +594,122 @@ def clip_play_record(*, clip: Clip, listener_key: str, now: datetime | None = No
     except IntegrityError:
         return False
     return True
+
+
+# --- The Library: rename, like, Trash, and the same for many songs at once --------------------------------
+
+TRASHED_NOT_SHARED = "This song is in Trash: restore it before you share it."
+STILL_IN_FLIGHT = "“{title}” is still being made: move it to Trash once its takes have finished."
+SENDING_STATES = (Song.State.QUEUED, Song.State.SUBMITTING)
+
+
+def song_rename(*, song: Song, title: str) -> None:
+    """The song and its takes (whose titles name the downloads and the player) take the new title."""
+    with transaction.atomic():
+        Song.objects.filter(pk=song.pk).update(title=title, updated_at=timezone.now())
+        song.clips.update(title=title)
+    song.title = title
+
+
+def song_like(*, song: Song, liked: bool) -> None:
+    Song.objects.filter(pk=song.pk).update(is_liked=liked)
+    song.is_liked = liked
+
+
+def _trashable(songs):
+    """Songs that may go to Trash: a song still being made may not. A job would go on writing to a song
+    its creator thinks is gone, and emptying Trash under a running archive would leave its files behind."""
+    in_flight = Clip.objects.filter(song=OuterRef("pk"), status__in=Clip.IN_FLIGHT_STATUSES)
+    return songs.filter(trashed_at__isnull=True).exclude(state__in=SENDING_STATES).exclude(Exists(in_flight))
+
+
+def song_trash(*, song: Song) -> None:
+    """Out of the Library and off every public page. It keeps is_public: a restore brings it back as is."""
+    now = timezone.now()
+    if not _trashable(Song.objects.filter(pk=song.pk)).update(trashed_at=now):
+        song.refresh_from_db(fields=["trashed_at"])
+        if song.trashed_at is None:
+            raise Refused(STILL_IN_FLIGHT.format(title=song.display_title))
+        return  # already in Trash (a second click)
+    song.trashed_at = now
+
+
+def song_restore(*, song: Song) -> None:
+    Song.objects.filter(pk=song.pk).update(trashed_at=None)
+    song.trashed_at = None
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    """How many songs an action changed, and why the others were left as they were."""
+
+    done: int
+    skipped: dict[str, int]
+
+
+def songs_trash(*, owner, song_ids: list[int]) -> BulkOutcome:
+    """Ids that aren't the owner's are ignored, as if they weren't there."""
+    songs = Song.objects.owned_by(owner).filter(pk__in=song_ids, trashed_at__isnull=True)
+    with transaction.atomic():
+        asked = songs.count()
+        done = _trashable(songs).update(trashed_at=timezone.now())
+    skipped = {"still being made": asked - done} if asked > done else {}
+    return BulkOutcome(done=done, skipped=skipped)
+
+
+def songs_restore(*, owner, song_ids: list[int]) -> BulkOutcome:
+    done = Song.objects.owned_by(owner).filter(pk__in=song_ids).trashed().update(trashed_at=None)
+    return BulkOutcome(done=done, skipped={})
+
+
+def songs_publish(*, owner, song_ids: list[int]) -> BulkOutcome:
+    """The rules of song_publish, song by song: a hidden song, or one with no finished take, is skipped."""
+    refuse_if_suspended(user=owner, doing="publish songs")
+    complete = Clip.objects.filter(song=OuterRef("pk"), status=Clip.Status.COMPLETE)
+    songs = (
+        Song.objects.owned_by(owner)
+        .in_library()
+        .filter(pk__in=song_ids, is_public=False)
+        .annotate(has_complete=Exists(complete))
+        .values_list("pk", "is_hidden", "has_complete")
+    )
+    skipped = {"hidden by a moderator": 0, "no finished take yet": 0}
+    publishable = []
+    for pk, is_hidden, has_complete in songs:
+        if is_hidden:
+            skipped["hidden by a moderator"] += 1
+        elif not has_complete:
+            skipped["no finished take yet"] += 1
+        else:
+            publishable.append(pk)
+    done = Song.objects.filter(pk__in=publishable).update(is_public=True, published_at=timezone.now())
+    return BulkOutcome(done=done, skipped={reason: n for reason, n in skipped.items() if n})
+
+
+def trash_empty(*, owner) -> int:
+    """Delete the songs in the owner's Trash, their takes and what was made from them (WAV, video, timing),
+    and then their files, through the storage API (a bucket as well as the disk). Never calls the upstream:
+    it keeps its copies by its own rules."""
+    songs = Song.objects.owned_by(owner).trashed()
+    clips = Clip.objects.filter(song__in=songs)
+    storage = Clip._meta.get_field("audio_file").storage
+    with transaction.atomic():
+        names = [name for pair in clips.values_list("audio_file", "image_file") for name in pair if name]
+        names += [
+            name for name in ClipAsset.objects.filter(clip__in=clips).values_list("file", flat=True) if name
+        ]
+        count = songs.count()
+        songs.delete()
+        transaction.on_commit(lambda: _files_delete(storage, names))
+    return count
+
+
+def _files_delete(storage, names: list[str]) -> None:
+    for name in names:
+        try:
+            storage.delete(name)
+        except Exception:  # the rows are gone; a file left over is logged, not a failed request
+            logger.exception("could not delete %s from the media storage", name)
 
 
 # --- The creator's default model version (docs/upstream.md §2: chosen per request with `mv`) ----------

@@ -6,9 +6,11 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -20,28 +22,183 @@ from . import peaks, selectors, services, tasks
 from .forms import (
     STEM_KINDS,
     ExtendForm,
+    LibraryFilterForm,
     LyricsIdeaForm,
     ProfileForm,
     SongForm,
+    SongRenameForm,
     UploadForm,
     model_limits_json,
 )
 from .models import Clip, ClipAsset, LyricsDraft, Song
 from .timing import timed_lines, to_lrc, to_srt
 
+LAYOUT_COOKIE = "library_view"  # list or grid, remembered from the last ?view=
+LAYOUTS = ("list", "grid")
+
 
 @require_GET
 @vary_on_headers("HX-Request")
 def library(request: HttpRequest) -> HttpResponse:
-    page = selectors.library_page(user=request.user, page_number=request.GET.get("page"))
-    return render(request, "songs/song_list.html", {"page": page, "songs": page.object_list})
+    form = LibraryFilterForm(request.GET, persona_names=selectors.library_persona_names(user=request.user))
+    filters = form.filters()
+    asked_layout = request.GET.get("view", "")
+    layout = asked_layout if asked_layout in LAYOUTS else request.COOKIES.get(LAYOUT_COOKIE, "list")
+    page = selectors.library_page(user=request.user, filters=filters, page_number=request.GET.get("page"))
+    context = {
+        "page": page,
+        "rows": page.object_list,
+        "form": form,
+        "filters": filters,
+        "layout": layout if layout in LAYOUTS else "list",
+        "next": request.get_full_path(),
+    }
+    response = render(request, "songs/song_list.html", context)
+    if asked_layout in LAYOUTS and request.COOKIES.get(LAYOUT_COOKIE) != asked_layout:
+        response.set_cookie(LAYOUT_COOKIE, asked_layout, max_age=365 * 86400, samesite="Lax")
+    return response
+
+
+def _row_response(request: HttpRequest, pk: int, *, message: str = "", level: str = "info") -> HttpResponse:
+    row = selectors.library_row(user=request.user, pk=pk)
+    if row is None:
+        raise Http404("No such song")
+    context = {"row": row, "row_message": message, "row_message_level": level}
+    return render(request, "songs/song_list.html#song_row", context)
+
+
+def _back(request: HttpRequest, fallback: str = "") -> HttpResponse:
+    """Where a plain (non-htmx) form goes after an action: the Library page it came from."""
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = fallback or reverse("songs:library")
+    return redirect(target)
+
+
+def _owned_song(request: HttpRequest, pk: int) -> Song:
+    return get_object_or_404(Song.objects.owned_by(request.user), pk=pk)
 
 
 @require_GET
 def song_row(request: HttpRequest, pk: int) -> HttpResponse:
-    songs = Song.objects.owned_by(request.user).select_related("parent_clip__song").prefetch_related("clips")
-    song = get_object_or_404(songs, pk=pk)
-    return render(request, "songs/song_list.html#song_row", {"song": song})
+    return _row_response(request, pk)
+
+
+@require_GET
+def song_menu(request: HttpRequest, pk: int) -> HttpResponse:
+    """A row's actions, loaded when its menu opens: twenty rows don't each carry a dozen links and forms."""
+    song = get_object_or_404(
+        Song.objects.owned_by(request.user).prefetch_related(
+            Prefetch("clips", queryset=Clip.objects.defer("metadata", "peaks").order_by("take")),
+            Prefetch("clips__assets", queryset=ClipAsset.objects.filter(status=ClipAsset.Status.READY)),
+        ),
+        pk=pk,
+    )
+    context = {"song": song, "clips": song.clips.all(), "next": request.headers.get("HX-Current-URL", "")}
+    return render(request, "songs/song_list.html#song_menu", context)
+
+
+@require_http_methods(["GET", "POST"])
+def song_rename(request: HttpRequest, pk: int) -> HttpResponse:
+    song = _owned_song(request, pk)
+    if request.method == "POST":
+        form = SongRenameForm(request.POST)
+        if form.is_valid():
+            services.song_rename(song=song, title=form.cleaned_data["title"])
+            if not request.htmx:
+                messages.success(request, "Renamed.")
+                return _back(request)
+            return _row_response(request, pk, message="Renamed.")
+    else:
+        form = SongRenameForm(initial={"title": song.display_title})
+    return render(request, "songs/song_list.html#rename_form", {"song": song, "form": form})
+
+
+@require_POST
+def song_like(request: HttpRequest, pk: int) -> HttpResponse:
+    """Sets the mark the button showed the opposite of (not a toggle): a double click ends where it meant."""
+    song = _owned_song(request, pk)
+    services.song_like(song=song, liked=request.POST.get("liked") == "1")
+    if not request.htmx:
+        return _back(request)
+    return _row_response(request, pk)
+
+
+@require_POST
+def song_trash(request: HttpRequest, pk: int) -> HttpResponse:
+    song = _owned_song(request, pk)
+    try:
+        services.song_trash(song=song)
+    except Refused as refusal:
+        if not request.htmx:
+            messages.error(request, refusal.user_message)
+            return _back(request)
+        return _row_response(request, pk, message=refusal.user_message, level="error")
+    if not request.htmx:
+        messages.info(request, TRASHED.format(title=song.display_title))
+        return _back(request)
+    return render(request, "songs/song_list.html#row_notice", {"song": song, "trashed": True})
+
+
+@require_POST
+def song_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    song = _owned_song(request, pk)
+    services.song_restore(song=song)
+    if not request.htmx:
+        messages.success(request, f"“{song.display_title}” is back in your Library.")
+        return _back(request, fallback=song.get_absolute_url())
+    return render(request, "songs/song_list.html#row_notice", {"song": song, "trashed": False})
+
+
+TRASHED = "“{title}” is in Trash. A public song's page is offline until you restore it."
+BULK_DONE = {
+    "trash": "Moved {n} to Trash.",
+    "restore": "Restored {n} to your Library.",
+    "publish": "Made {n} public.",
+}
+
+
+def _songs(count: int) -> str:
+    return f"{count} song" if count == 1 else f"{count} songs"
+
+
+@require_POST
+def songs_bulk(request: HttpRequest) -> HttpResponse:
+    """Trash, restore or publish the ticked songs; ids that aren't the creator's are ignored."""
+    action = request.POST.get("action", "")
+    song_ids = [int(pk) for pk in request.POST.getlist("song") if pk.isdigit()]
+    if action not in BULK_DONE:
+        messages.error(request, "Choose what to do with the songs you ticked.")
+        return _back(request)
+    if not song_ids:
+        messages.error(request, "Tick the songs first.")
+        return _back(request)
+    actions = {
+        "trash": services.songs_trash,
+        "restore": services.songs_restore,
+        "publish": services.songs_publish,
+    }
+    try:
+        outcome = actions[action](owner=request.user, song_ids=song_ids)
+    except Refused as refusal:
+        messages.error(request, refusal.user_message)
+        return _back(request)
+    text = BULK_DONE[action].format(n=_songs(outcome.done))
+    if outcome.skipped:
+        reasons = ", ".join(f"{count} {reason}" for reason, count in outcome.skipped.items())
+        text += f" Skipped {_songs(sum(outcome.skipped.values()))}: {reasons}."
+    (messages.success if outcome.done else messages.warning)(request, text)
+    return _back(request)
+
+
+@require_POST
+def trash_empty(request: HttpRequest) -> HttpResponse:
+    count = services.trash_empty(owner=request.user)
+    if count:
+        messages.success(request, f"Deleted {_songs(count)} and their files for good.")
+    else:
+        messages.info(request, "Trash was already empty.")
+    return redirect(reverse("songs:library") + "?trash=1")
 
 
 @require_http_methods(["GET", "POST"])
@@ -149,21 +306,32 @@ def clip_media(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 
 @require_POST
 def song_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    """From the song page (a redirect back to it) or a Library row's menu (htmx: the row comes back)."""
     song = get_object_or_404(Song.objects.owned_by(request.user), pk=pk)
     try:
         services.song_publish(song=song)
     except Refused as refusal:
+        if request.htmx:
+            return _row_response(request, pk, message=refusal.user_message, level="error")
         messages.error(request, refusal.user_message)
     else:
-        messages.success(request, "Your song is public: anyone with the link can listen, on Explore too.")
+        if request.htmx:
+            return _row_response(request, pk, message=PUBLISHED, level="success")
+        messages.success(request, PUBLISHED)
     return redirect(song)
+
+
+PUBLISHED = "Your song is public: anyone with the link can listen, on Explore too."
+UNPUBLISHED = "Your song is private again. Its public link no longer works."
 
 
 @require_POST
 def song_unpublish(request: HttpRequest, pk: int) -> HttpResponse:
     song = get_object_or_404(Song.objects.owned_by(request.user), pk=pk)
     services.song_unpublish(song=song)
-    messages.info(request, "Your song is private again. Its public link no longer works.")
+    if request.htmx:
+        return _row_response(request, pk, message=UNPUBLISHED)
+    messages.info(request, UNPUBLISHED)
     return redirect(song)
 
 

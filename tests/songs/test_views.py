@@ -137,38 +137,43 @@ def test_media_not_archived_yet_is_404(client, user):
     assert client.get(reverse("songs:clip_media", args=[song.clips.get().pk, "audio"])).status_code == 404
 
 
+# session, user, the persona filter's names, count, page of songs, clips prefetch, the header's balance
+LIBRARY_QUERIES = 7
+
+
 @pytest.mark.parametrize("song_count", [1, 10, 25])
 def test_library_queries_do_not_grow(client, user, django_assert_num_queries, song_count):
     make_songs(owner=user, count=song_count, clips_each=2)
     client.force_login(user)
     account_of(user)  # this month's allowance is granted on the first page of the month, once
-    # session, user, the header's credit balance, count, page of songs, clips prefetch
-    with django_assert_num_queries(6):
+    client.get(reverse("songs:library"))  # the model catalogue is cached (songs/catalogue.py)
+    with django_assert_num_queries(LIBRARY_QUERIES):
         response = client.get(reverse("songs:library"))
     assert response.status_code == 200
 
 
 def test_library_lists_newest_first_and_paginates(client, user):
-    songs = make_songs(owner=user, count=12)
+    songs = make_songs(owner=user, count=22)
     for index, song in enumerate(songs):
         song.title = f"Song {index:02d}"
         song.save()
     client.force_login(user)
     body = client.get(reverse("songs:library")).content.decode()
-    assert body.index("Song 11") < body.index("Song 10")
-    assert "Song 00" not in body and "Page 1 of 2" in body
+    assert body.index("Song 21") < body.index("Song 20")
+    assert "Song 01" not in body and "Page 1 of 2" in body
     assert "Song 00" in client.get(reverse("songs:library") + "?page=2").content.decode()
 
 
-@pytest.mark.parametrize(("page", "newest", "oldest"), [(1, 24, 15), (2, 14, 5), (3, 4, 0)])
+@pytest.mark.parametrize(("page", "newest", "oldest"), [(1, 44, 25), (2, 24, 5), (3, 4, 0)])
 def test_an_older_library_page_lists_its_songs_in_the_same_few_queries(
     client, user, django_assert_num_queries, page, newest, oldest
 ):
-    for index in range(25):
+    for index in range(45):
         make_song(owner=user, title=f"Song {index:02d}")
     client.force_login(user)
     account_of(user)
-    with django_assert_num_queries(6):  # as on the first page: the page's ids are a subquery of its query
+    client.get(reverse("songs:library"))
+    with django_assert_num_queries(LIBRARY_QUERIES):  # as on the first page: the page's ids are a subquery
         body = client.get(reverse("songs:library") + f"?page={page}").content.decode()
     assert re.findall(r">Song (\d\d)</a>", body) == [f"{n:02d}" for n in range(newest, oldest - 1, -1)]
     assert f"Page {page} of 3" in body
@@ -176,7 +181,7 @@ def test_an_older_library_page_lists_its_songs_in_the_same_few_queries(
 
 @pytest.mark.parametrize(("asked", "shown"), [("99", "Page 2 of 2"), ("many", "Page 1 of 2")])
 def test_a_library_page_that_isnt_there_shows_the_nearest_one(client, user, asked, shown):
-    make_songs(owner=user, count=12)
+    make_songs(owner=user, count=22)
     client.force_login(user)
     assert shown in client.get(reverse("songs:library") + f"?page={asked}").content.decode()
 
@@ -213,9 +218,10 @@ def test_library_names_the_source_of_tool_songs_in_constant_queries(
         make_song(owner=user, title="Harbour Lights", kind="extend", parent_clip=source.clips.first())
     client.force_login(user)
     account_of(user)
+    client.get(reverse("songs:library"))
     # As above, plus the sources (clips with their songs): a prefetch that queries only when the page shows
     # a tool song (the join it replaces made every page build some 70 more columns into its SQL).
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(LIBRARY_QUERIES + 1):
         body = client.get(reverse("songs:library")).content.decode()
     assert body.count("Extension of") == extensions
     assert f'href="{source.get_absolute_url()}">Harbour Lights</a>, take 1' in body
@@ -226,4 +232,4 @@ def test_a_song_made_a_moment_ago_says_now(client, user):
     client.force_login(user)
     body = client.get(reverse("songs:library")).content.decode()
     assert "0 minutes" not in body
-    assert re.search(r"· (now|\d+\xa0seconds? ago|a second ago)</p>", body), body
+    assert re.search(r">now</time>", body), body
