@@ -70,6 +70,19 @@ def webhook_rotate_secret(webhook: Webhook) -> Webhook:
     return webhook
 
 
+def webhook_ping(webhook: Webhook) -> WebhookDelivery:
+    """A test event, so a creator can check their receiver and its signature check before a song ends."""
+    with transaction.atomic():
+        delivery = WebhookDelivery.objects.create(
+            webhook=webhook,
+            event="ping",
+            payload={"message": "A test event from Suno Studio: your webhook is reachable."},
+            next_attempt_at=timezone.now(),
+        )
+        enqueue("notifications.tasks.deliver_webhook", delivery.pk)
+    return delivery
+
+
 def _claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:
     due = Q(next_attempt_at__lte=now) & (Q(lease_until__isnull=True) | Q(lease_until__lt=now))
     claimed = WebhookDelivery.objects.filter(due, pk=delivery_id, state=WebhookDelivery.State.PENDING).update(
