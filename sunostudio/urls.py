@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("songs/", include("songs.urls")),
     path("personas/", include("personas.urls")),
+    path("notifications/", include("notifications.urls")),
     path("moderation/", include("moderation.urls")),
     path("", include("songs.public_urls")),
     path("admin/", admin.site.urls),
