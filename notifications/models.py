@@ -17,8 +17,8 @@ class Notification(models.Model):
         FAILED = "failed", "Failed"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    # What it is about, once: "song:42:finished". A second report of the same end (two workers settling
-    # the same song) finds it and sends nothing again.
+    # What it is about, once: "song:42:request:7" (one paid request of one song). A second report of the
+    # same end (two workers settling the same song) finds it and sends nothing again.
     key = models.CharField(max_length=100, unique=True)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     message = models.CharField(max_length=300)

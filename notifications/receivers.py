@@ -45,7 +45,7 @@ def event_payload(song: Song, outcome: str, reason: str) -> dict:
 def song_finished_notify(sender, *, song: Song, outcome: str, reason: str = "", **kwargs) -> None:
     services.notify(
         user=song.owner,
-        key=f"song:{song.pk}:finished",
+        key=f"song:{song.pk}:request:{song.paid_request_id}",  # a retry is charged anew and told anew
         kind=Notification.Kind.READY if outcome == "complete" else Notification.Kind.FAILED,
         message=message_for(song, outcome, reason)[:300],
         url=song.get_absolute_url(),

@@ -39,6 +39,7 @@ from sunostudio.upstream import get_client
 
 from . import catalogue
 from .models import Clip, ClipAsset, ClipPlay, CreatorProfile, LyricsDraft, Song
+from .signals import song_finished
 
 logger = logging.getLogger(__name__)
 
@@ -441,6 +442,7 @@ def song_fail(
         )
         request_id = Song.objects.values_list("paid_request_id", flat=True).get(pk=song_id)
         paid.failed(request_id, reason=reason, error=error, unconfirmed=unconfirmed, now=now)
+        _tell_finished(song_id, "failed", reason)
 
 
 def songs_settle(*, now: datetime, song_ids: list[int] | None = None) -> int:
@@ -458,12 +460,27 @@ def songs_settle(*, now: datetime, song_ids: list[int] | None = None) -> int:
     for song in ended:
         if song.finished:
             paid.settle(song.paid_request_id, now=now)
+            _tell_finished(song.pk, "complete")
         else:
             first_error = song.clips.exclude(error_message="").values_list("error_message", flat=True).first()
             reason = ALL_TAKES_FAILED.format(reason=first_error or "the music service made nothing.")
             paid.failed(song.paid_request_id, reason=reason, now=now)
+            _tell_finished(song.pk, "failed", first_error or "the music service made nothing.")
         settled += 1
     return settled
+
+
+def _tell_finished(song_id: int, outcome: str, reason: str = "") -> None:
+    """After the commit, tell the layers above (notifications). A receiver's failure is logged, never
+    raised: settling a song must not depend on telling anyone about it."""
+
+    def send() -> None:
+        song = Song.objects.select_related("owner").get(pk=song_id)
+        for receiver, result in song_finished.send_robust(Song, song=song, outcome=outcome, reason=reason):
+            if isinstance(result, Exception):
+                logger.error("song %s: %s failed: %s", song_id, receiver, result, exc_info=result)
+
+    transaction.on_commit(send)
 
 
 # --- Per-clip assets: WAV, video, word timings -----------------------------------------------------
