@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PASSWORD, create_moderator, log_in
+from tests.browser.conftest import PASSWORD, create_moderator, log_in, wait_for_js
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -92,35 +92,55 @@ def world(stack, browser) -> World:
     return World(storage=storage, ids=ids)
 
 
-# (name, who, path, also at 390 px). Paths may name ids the world made: {custom}, {described}, {clip}, ...
+def open_song_menu(page) -> None:
+    page.locator("details.song-menu > summary").first.click()
+    expect(page.locator("details.song-menu[open] .song-menu-items a").first).to_be_visible()
+
+
+def open_account_menu(page) -> None:
+    page.locator("summary:has(.account-name)").click()
+    expect(page.locator("details:has(.account-name)[open] a").first).to_be_visible()
+
+
+def play_first_take(page) -> None:
+    """The player bar is hidden until something plays: it is checked playing."""
+    page.locator("[data-play]").first.click()
+    expect(page.locator("#player")).to_be_visible()
+    wait_for_js(page, "document.getElementById('player-audio').currentTime > 0")
+
+
+# (name, who, path, also at 390 px, what to do first). Paths may name the world's ids: {custom}, {clip}, ...
 PAGES = [
-    ("login", "anonymous", "/accounts/login/", True),
-    ("sign-up", "anonymous", "/accounts/signup/", False),
-    ("password reset", "anonymous", "/accounts/password_reset/", False),
-    ("404", "anonymous", "/no-such-page/", False),
-    ("public share page", "anonymous", "/listen/{custom}/", True),
-    ("library (empty)", "axe_empty", "/songs/", False),
-    ("library", "axe_creator", "/songs/", True),
-    ("new song", "axe_creator", "/songs/new/", True),
-    ("song page", "axe_creator", "/songs/{custom}/", True),
-    ("song page (description)", "axe_creator", "/songs/{described}/", False),
-    ("clip page", "axe_creator", "/songs/clips/{clip}/", True),
-    ("upload", "axe_creator", "/songs/upload/", False),
-    ("profile", "axe_creator", "/songs/profile/", False),
-    ("credits", "axe_creator", "/account/credits/", False),
-    ("personas", "axe_creator", "/personas/", False),
-    ("persona create", "axe_creator", "/personas/from-clip/{clip}/", False),
-    ("explore", "axe_creator", "/explore/", True),
-    ("share page (listener)", "axe_listener", "/listen/{custom}/", False),
-    ("report form", "axe_listener", "/moderation/report/song/{custom}/", True),
-    ("admin index", "axe_moderator", "/admin/", False),
-    ("admin report list", "axe_moderator", "/admin/moderation/report/?status=all", True),
-    ("admin report page", "axe_moderator", "/admin/moderation/report/{report}/change/", True),
-    ("404 (logged in)", "axe_creator", "/songs/999999/", False),
+    ("login", "anonymous", "/accounts/login/", True, None),
+    ("sign-up", "anonymous", "/accounts/signup/", False, None),
+    ("password reset", "anonymous", "/accounts/password_reset/", False, None),
+    ("404", "anonymous", "/no-such-page/", False, None),
+    ("public share page", "anonymous", "/listen/{custom}/", True, None),
+    ("library (empty)", "axe_empty", "/songs/", False, None),
+    ("library", "axe_creator", "/songs/", True, None),
+    ("library, a song's menu open", "axe_creator", "/songs/", True, open_song_menu),
+    ("library, the account menu open", "axe_creator", "/songs/", False, open_account_menu),
+    ("new song", "axe_creator", "/songs/new/", True, None),
+    ("song page", "axe_creator", "/songs/{custom}/", True, None),
+    ("song page, playing", "axe_creator", "/songs/{custom}/", True, play_first_take),
+    ("song page (description)", "axe_creator", "/songs/{described}/", False, None),
+    ("clip page", "axe_creator", "/songs/clips/{clip}/", True, None),
+    ("upload", "axe_creator", "/songs/upload/", False, None),
+    ("profile", "axe_creator", "/songs/profile/", False, None),
+    ("credits", "axe_creator", "/account/credits/", False, None),
+    ("personas", "axe_creator", "/personas/", False, None),
+    ("persona create", "axe_creator", "/personas/from-clip/{clip}/", False, None),
+    ("explore", "axe_creator", "/explore/", True, None),
+    ("share page (listener)", "axe_listener", "/listen/{custom}/", False, None),
+    ("report form", "axe_listener", "/moderation/report/song/{custom}/", True, None),
+    ("admin index", "axe_moderator", "/admin/", False, None),
+    ("admin report list", "axe_moderator", "/admin/moderation/report/?status=all", True, None),
+    ("admin report page", "axe_moderator", "/admin/moderation/report/{report}/change/", True, None),
+    ("404 (logged in)", "axe_creator", "/songs/999999/", False, None),
 ]
 CASES = [
-    pytest.param(name, who, path, scheme, width, id=f"{name}-{scheme}-{width}")
-    for name, who, path, phone in PAGES
+    pytest.param(name, who, path, action, scheme, width, id=f"{name}-{scheme}-{width}")
+    for name, who, path, phone, action in PAGES
     for scheme in ("light", "dark")
     for width in ((DESKTOP, PHONE) if phone else (DESKTOP,))
 ]
@@ -164,8 +184,8 @@ def test_the_check_finds_violations(browser):
         context.close()
 
 
-@pytest.mark.parametrize(("name", "who", "path", "scheme", "width"), CASES)
-def test_no_serious_or_critical_axe_violations(browser, stack, world, name, who, path, scheme, width):
+@pytest.mark.parametrize(("name", "who", "path", "action", "scheme", "width"), CASES)
+def test_no_serious_or_critical_axe_violations(browser, stack, world, name, who, path, action, scheme, width):
     context = browser.new_context(
         base_url=stack.base_url,
         viewport={"width": width, "height": 900},
@@ -179,6 +199,8 @@ def test_no_serious_or_critical_axe_violations(browser, stack, world, name, who,
         response = page.goto(url)
         assert response.status == (404 if name.startswith("404") else 200), url
         page.wait_for_load_state("load")
+        if action is not None:
+            action(page)
         violations = axe_violations(page)
         where = f"{name} [{url}, {scheme}, {width} px]"
         report = describe(violations, where)
