@@ -71,9 +71,10 @@ def checked_address(url: str) -> str:
     for text in addresses:
         address = ipaddress.ip_address(text.split("%", 1)[0])
         if not _is_public(address) and text not in allowed:
+            where = text if parts.hostname == text else f"{parts.hostname} resolves to {text}, which"
             raise DestinationRefused(
-                f"{parts.hostname} resolves to {text}, which is not a public address: webhooks are "
-                "never sent to private, loopback or link-local addresses."
+                f"{where} is not a public address: webhooks are never sent to private, loopback or "
+                "link-local addresses."
             )
     if not addresses:
         raise DestinationRefused(f"{parts.hostname} has no address.")
