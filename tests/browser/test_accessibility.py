@@ -59,7 +59,7 @@ report = moderation.report_create(reporter=listener, target=song, reason="copyri
 persona = make_persona(owner=song.owner, name="Velvet tenor", visibility="public")
 persona_report = moderation.report_create(reporter=listener, target=persona, reason="offensive",
     details="Impersonates a singer")
-print(json.dumps({{"report": report.pk, "persona_report": persona_report.pk,
+print(json.dumps({{"report": report.pk, "persona_report": persona_report.pk, "persona": persona.pk,
     "clip": song.clips.order_by("take").first().pk}}))
 """
 
@@ -120,6 +120,9 @@ PAGES = [
     ("library", "axe_creator", "/songs/", True, None),
     ("library, a song's menu open", "axe_creator", "/songs/", True, open_song_menu),
     ("library, the account menu open", "axe_creator", "/songs/", False, open_account_menu),
+    ("library as a grid", "axe_creator", "/songs/?view=grid", True, None),
+    ("library, nothing found", "axe_creator", "/songs/?q=zzzzqx", False, None),
+    ("trash (empty)", "axe_creator", "/songs/?trash=1", False, None),
     ("new song", "axe_creator", "/songs/new/", True, None),
     ("song page", "axe_creator", "/songs/{custom}/", True, None),
     ("song page, playing", "axe_creator", "/songs/{custom}/", True, play_first_take),
@@ -130,6 +133,7 @@ PAGES = [
     ("credits", "axe_creator", "/account/credits/", False, None),
     ("personas", "axe_creator", "/personas/", False, None),
     ("persona create", "axe_creator", "/personas/from-clip/{clip}/", False, None),
+    ("persona edit", "axe_creator", "/personas/{persona}/edit/", False, None),
     ("explore", "axe_creator", "/explore/", True, None),
     ("share page (listener)", "axe_listener", "/listen/{custom}/", False, None),
     ("report form", "axe_listener", "/moderation/report/song/{custom}/", True, None),
