@@ -230,7 +230,7 @@ class ReportAdmin(ModerationActionsMixin, admin.ModelAdmin):
                     form.add_error(None, refusal.user_message)
                 else:
                     self.message_user(request, message, level)
-                    return HttpResponseRedirect(request.path)
+                    return HttpResponseRedirect(request.get_full_path())  # keeps the queue's filters
             # Render the read-only page again: the admin refuses a POST to it without change permission.
             request = copy.copy(request)
             request.method = "GET"

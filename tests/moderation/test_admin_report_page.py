@@ -77,6 +77,17 @@ def test_hide_from_the_report_page_hides_closes_the_report_and_is_audited(client
     assert client.get(song.get_share_url()).status_code == 404
 
 
+def test_a_decision_comes_back_to_the_page_with_the_queues_filters(client, moderator, reported):
+    song, report = reported
+    client.force_login(moderator)
+    url = page_url(report) + "?_changelist_filters=status%3Dall%26kind%3Dsong"
+    response = client.post(url, {"decision": "dismiss", "reason": ""})
+    assert response.status_code == 302 and response["Location"] == url
+    html = client.get(url).content.decode()
+    close = re.search(r'<a href="([^"]*)" class="closelink"', html).group(1)
+    assert close == QUEUE + "?status=all&amp;kind=song"  # "Close" goes back to the same queue
+
+
 def test_hiding_without_a_reason_says_so_and_stays_on_the_page(client, moderator, reported):
     song, report = reported
     client.force_login(moderator)
