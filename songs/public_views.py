@@ -12,12 +12,14 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from moderation.forms import ReportForm
 from sunostudio.media import media_response
 
-from . import selectors, services
+from . import callbacks, selectors, services, tasks
 from .models import Clip, Song
 
 
@@ -84,3 +86,18 @@ def upload_source(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404("This link is not valid")
     # Streamed, never redirected: the upstream's fetcher may not follow redirects (the simulator's doesn't).
     return media_response(request, clip.audio_file, may_redirect=False)
+
+
+@csrf_exempt  # the upstream sends no CSRF token: the signed URL is the check
+@login_not_required
+@require_POST
+def upstream_hook(request: HttpRequest, token: str) -> HttpResponse:
+    """notify_hook (songs/callbacks.py): a task of ours ended. Only the signed URL counts; the body is
+    never read, and all it does is bring that song's next poll forward."""
+    ended = callbacks.song_request_of(token)
+    if ended is None:
+        raise Http404
+    now = timezone.now()
+    if callbacks.mark_due(*ended, now=now):
+        tasks.ask_for_poll_loop(now)
+    return HttpResponse(status=204)

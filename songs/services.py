@@ -37,7 +37,7 @@ from sunostudio.jobs import enqueue
 from sunostudio.notices import notify_staff
 from sunostudio.upstream import get_client
 
-from . import catalogue
+from . import callbacks, catalogue
 from .models import Clip, ClipAsset, ClipPlay, CreatorProfile, LyricsDraft, Song
 from .signals import song_finished
 
@@ -274,17 +274,25 @@ def _send(client: SunoClient, song: Song) -> suno_types.Submission:
     if song.kind == Song.Kind.UPLOAD:
         url = upload_source_url(song.clips.get(take=1))
         return suno_types.Submission(task_id=client.upload_audio_url(url=url))
+    hook = callbacks.hook_url(song)  # "" unless SITE_URL is set: then the upstream may call us when done
     if song.kind in (Song.Kind.EXTEND, Song.Kind.CONCAT, Song.Kind.STEMS_ALL, Song.Kind.STEMS_TWO):
-        return _send_from_clip(client, song)
+        return _send_from_clip(client, song, hook)
     if song.persona_upstream_id:
-        return _send_with_persona(client, song)
+        return _send_with_persona(client, song, hook)
     if song.kind == Song.Kind.DESCRIPTION:
         return client.generate_from_description(
-            description=song.description, mv=song.model_version, instrumental=song.instrumental
+            description=song.description,
+            mv=song.model_version,
+            instrumental=song.instrumental,
+            notify_hook=hook,
         )
     if song.instrumental:
         return client.generate_instrumental(
-            tags=song.tags, title=song.title, mv=song.model_version, negative_tags=song.negative_tags
+            tags=song.tags,
+            title=song.title,
+            mv=song.model_version,
+            negative_tags=song.negative_tags,
+            notify_hook=hook,
         )
     return client.generate_custom(
         lyrics=song.lyrics,
@@ -292,10 +300,11 @@ def _send(client: SunoClient, song: Song) -> suno_types.Submission:
         title=song.title,
         mv=song.model_version,
         negative_tags=song.negative_tags,
+        notify_hook=hook,
     )
 
 
-def _send_with_persona(client: SunoClient, song: Song) -> suno_types.Submission:
+def _send_with_persona(client: SunoClient, song: Song, hook: str) -> suno_types.Submission:
     """`seed` (the ElkAPI page's /suno/generate, Family N §5.15: clip ids at once, polled with /suno/feed,
     but no relay task to continue from) or `task` (/suno/submit/music with task=artist_consistency). A
     gateway that doesn't serve /suno/generate created nothing, so the task route is tried at once."""
@@ -307,6 +316,7 @@ def _send_with_persona(client: SunoClient, song: Song) -> suno_types.Submission:
         "title": song.title,
         "mv": song.model_version,
         "negative_tags": song.negative_tags,
+        "notify_hook": hook,
     }
     if settings.SUNO_PERSONA_ROUTE == "task":
         return client.generate_with_persona(**recipe, route="task")
@@ -317,7 +327,7 @@ def _send_with_persona(client: SunoClient, song: Song) -> suno_types.Submission:
         return client.generate_with_persona(**recipe, route="task")
 
 
-def _send_from_clip(client: SunoClient, song: Song) -> suno_types.Submission:
+def _send_from_clip(client: SunoClient, song: Song, hook: str) -> suno_types.Submission:
     parent = song.parent_clip
     if parent is None or not parent.upstream_id:
         raise suno_errors.BadRequest("the clip this was made from no longer exists")
@@ -332,14 +342,16 @@ def _send_from_clip(client: SunoClient, song: Song) -> suno_types.Submission:
             title=song.title,
             task_id=source_task_id,
             uploaded=parent.song.kind == Song.Kind.UPLOAD,
+            notify_hook=hook,
         )
     if song.kind == Song.Kind.CONCAT:
-        return client.concat(clip_id=parent.upstream_id, is_infill=False)
+        return client.concat(clip_id=parent.upstream_id, is_infill=False, notify_hook=hook)
     return client.separate_stems(
         clip_id=parent.upstream_id,
         task_id=source_task_id,
         title=song.title,
         full=song.kind == Song.Kind.STEMS_ALL,
+        notify_hook=hook,
     )
 
 

@@ -125,6 +125,12 @@ def restart_stalled_loop(*, clip: Clip, now: datetime | None = None) -> bool:
     now = now or timezone.now()
     if not _is_overdue(clip, now):
         return False
+    return ask_for_poll_loop(now)
+
+
+def ask_for_poll_loop(now: datetime) -> bool:
+    """Queue the clips' poll loop unless a live loop holds its lease (a running loop picks up newly due
+    polls within one wake-up by itself); at most once in RESTART_AT_MOST_EVERY across processes."""
     PollLease.objects.get_or_create(name=LEASE_NAME, defaults={"expires_at": now})
     asked = PollLease.objects.filter(name=LEASE_NAME, expires_at__lte=now).update(
         holder=STARTING, expires_at=now + RESTART_AT_MOST_EVERY

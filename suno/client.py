@@ -199,10 +199,18 @@ class SunoClient(Gateway):
         return self._submit_music(body, notify_hook=notify_hook)
 
     @paid("generate")
-    def generate_instrumental(self, *, tags: str, title: str, mv: str, negative_tags: str = "") -> Submission:
+    def generate_instrumental(
+        self, *, tags: str, title: str, mv: str, negative_tags: str = "", notify_hook: str = ""
+    ) -> Submission:
         # §5.4 "Custom instrumental": the custom recipe with an empty prompt.
         return self.generate_custom(
-            lyrics="", tags=tags, title=title, mv=mv, negative_tags=negative_tags, instrumental=True
+            lyrics="",
+            tags=tags,
+            title=title,
+            mv=mv,
+            negative_tags=negative_tags,
+            instrumental=True,
+            notify_hook=notify_hook,
         )
 
     @paid("extend")
@@ -320,6 +328,7 @@ class SunoClient(Gateway):
         mv: str,
         negative_tags: str = "",
         route: str = "seed",
+        notify_hook: str = "",
     ) -> Submission:
         """A persona song by either route (§5.15).
 
@@ -340,6 +349,8 @@ class SunoClient(Gateway):
                 "persona_id": persona_id,
                 "artist_clip_id": artist_clip_id,
             }
+            if notify_hook:
+                body["notify_hook"] = notify_hook
             return self._submit("/suno/generate", body, _parse_submission)
         if route == "task":
             return self._submit_music(
@@ -353,7 +364,8 @@ class SunoClient(Gateway):
                     "make_instrumental": False,
                     "persona_id": persona_id,
                     "artist_clip_id": artist_clip_id,
-                }
+                },
+                notify_hook=notify_hook,
             )
         raise ValueError(f"route must be 'seed' or 'task', not {route!r}")
 
@@ -375,7 +387,7 @@ class SunoClient(Gateway):
 
     @paid("stems")
     def separate_stems(
-        self, *, clip_id: str, task_id: str = "", title: str = "", full: bool = True
+        self, *, clip_id: str, task_id: str = "", title: str = "", full: bool = True, notify_hook: str = ""
     ) -> Submission:
         # §5.7 body as documented; stems are "仅限chirp_auk". Full = Twelve/twelve, single = Two/two (§5.8).
         body: dict[str, Any] = {
@@ -395,7 +407,7 @@ class SunoClient(Gateway):
         }
         if not task_id:
             del body["task_id"]  # an empty id would route nowhere; omit it rather than send ""
-        return self._submit_music(body)
+        return self._submit_music(body, notify_hook=notify_hook)
 
     @paid("persona")
     def create_persona(

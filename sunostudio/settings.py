@@ -262,6 +262,9 @@ if SUNO_PERSONA_ROUTE not in ("seed", "task"):
     raise RuntimeError("SUNO_PERSONA_ROUTE must be 'seed' or 'task'")
 # Public base URL of this app, for links the upstream must fetch (upload by URL).
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# Where the upstream can reach this studio to call it back when a task ends (notify_hook, songs/callbacks.py).
+# Unset: no callbacks, polling alone (the default; a studio behind NAT can't be called).
+SITE_URL = os.environ.get("SITE_URL", "").strip().rstrip("/")
 
 # --- Email (staff notices, password resets; docs/operators.md) ------------------------------------------
 # Django's SMTP settings, from EMAIL_URL (smtp://user:password@host:port, smtp+tls:// for STARTTLS, smtps://
