@@ -47,12 +47,15 @@ print(Clip.objects.filter(song_id__in={ids}, status="complete").exclude(audio_fi
 PUBLISH_AND_REPORT = """
 import json
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from moderation import services as moderation
 from songs import services
 from songs.models import Song
 from tests.personas.builders import make_persona
+from tests.songs.builders import make_song
 User = get_user_model()
 song = Song.objects.get(pk={custom})
+make_song(owner=song.owner, title="Old Demo", status="complete", clips=1, trashed_at=timezone.now())
 services.song_publish(song=song)
 listener = User.objects.get(username="axe_listener")
 report = moderation.report_create(reporter=listener, target=song, reason="copyright", details="My melody")
@@ -102,6 +105,11 @@ def open_account_menu(page) -> None:
     expect(page.locator("details:has(.account-name)[open] a").first).to_be_visible()
 
 
+def open_notifications(page) -> None:
+    page.locator('summary[aria-label^="Notifications"]').click()
+    expect(page.locator('details[open]:has(summary[aria-label^="Notifications"])')).to_have_count(1)
+
+
 def play_first_take(page) -> None:
     """The player bar is hidden until something plays: it is checked playing."""
     page.locator("[data-play]").first.click()
@@ -122,7 +130,11 @@ PAGES = [
     ("library, the account menu open", "axe_creator", "/songs/", False, open_account_menu),
     ("library as a grid", "axe_creator", "/songs/?view=grid", True, None),
     ("library, nothing found", "axe_creator", "/songs/?q=zzzzqx", False, None),
-    ("trash (empty)", "axe_creator", "/songs/?trash=1", False, None),
+    ("trash", "axe_creator", "/songs/?trash=1", True, None),
+    ("trash (empty)", "axe_empty", "/songs/?trash=1", False, None),
+    ("library, the notifications open", "axe_creator", "/songs/", False, open_notifications),
+    ("notifications", "axe_creator", "/notifications/", False, None),
+    ("webhooks", "axe_creator", "/notifications/webhooks/", False, None),
     ("new song", "axe_creator", "/songs/new/", True, None),
     ("song page", "axe_creator", "/songs/{custom}/", True, None),
     ("song page, playing", "axe_creator", "/songs/{custom}/", True, play_first_take),
