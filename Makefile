@@ -78,6 +78,7 @@ bench: $(STAMP)
 	$(PY) bench/pages.py
 	$(PY) bench/load.py
 	$(PY) bench/worker.py
+	$(PY) bench/callbacks.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
