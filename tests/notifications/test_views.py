@@ -116,3 +116,13 @@ def test_another_creators_webhook_is_a_404(creator, other_user, name):
 def test_anonymous_visitors_are_sent_to_log_in(client):
     for name in ("notifications:bell", "notifications:list", "notifications:webhooks"):
         assert client.get(reverse(name)).status_code == 302
+
+
+def test_staff_see_each_delivery_and_its_answers_in_the_admin(admin_client, user):
+    webhook = Webhook.objects.create(user=user, url="https://example.com/hook")
+    delivery = WebhookDelivery.objects.create(webhook=webhook, event="song.completed", payload={"song": {}})
+    delivery.log.create(url=webhook.url, status_code=503)
+    page = text(admin_client.get(reverse("admin:notifications_webhookdelivery_change", args=[delivery.pk])))
+    assert "song.completed" in page and "503" in page
+    assert admin_client.get(reverse("admin:notifications_webhookdelivery_changelist")).status_code == 200
+    assert admin_client.get(reverse("admin:notifications_notification_changelist")).status_code == 200
