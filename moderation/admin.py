@@ -252,6 +252,8 @@ class ReportAdmin(ModerationActionsMixin, admin.ModelAdmin):
             "can_hide": target is not None and not hidden,
             "can_restore": hidden,
             "can_dismiss": report.status == Report.Status.OPEN,
+            # The queue's next report still waiting (newest first, as the queue lists them).
+            "next_open": Report.objects.open().exclude(pk=report.pk).only("pk").first(),
         }
 
     def _decide(self, request, report: Report, *, decision: str, reason: str) -> tuple[int, str]:

@@ -88,6 +88,16 @@ def test_a_decision_comes_back_to_the_page_with_the_queues_filters(client, moder
     assert close == QUEUE + "?status=all&amp;kind=song"  # "Close" goes back to the same queue
 
 
+def test_the_page_leads_on_to_the_next_open_report(client, moderator, user, other_user, reported):
+    song, report = reported
+    clip_report = services.report_create(reporter=other_user, target=song.clips.first(), reason="spam")
+    client.force_login(moderator)
+    html = client.get(decide(client, clip_report, "dismiss")["Location"]).content.decode()
+    assert f'<a href="{page_url(report)}">Next open report</a>' in html
+    html = client.get(decide(client, report, "dismiss")["Location"]).content.decode()
+    assert "Next open report" not in html and "No other report is waiting." in html
+
+
 def test_hiding_without_a_reason_says_so_and_stays_on_the_page(client, moderator, reported):
     song, report = reported
     client.force_login(moderator)
