@@ -6,13 +6,15 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import BooleanField, Exists, OuterRef, Prefetch, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Lower, NullIf
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from . import catalogue
 from .models import SONG_SEARCH_VECTOR, Clip, CreatorProfile, Song
@@ -77,19 +79,20 @@ def _search(songs: QuerySet, text: str) -> QuerySet:
 
 
 def _state_filter(state: str) -> Q | None:
+    if state not in ("in_flight", "complete", "failed"):
+        return None
     in_flight = Exists(Clip.objects.filter(song=OuterRef("pk"), status__in=Clip.IN_FLIGHT_STATUSES))
     complete = Exists(Clip.objects.filter(song=OuterRef("pk"), status=Clip.Status.COMPLETE))
     if state == "in_flight":
         return Q(state__in=SENDING_STATES) | Q(in_flight)
     if state == "complete":
         return Q(complete)
-    if state == "failed":  # nothing came of it: the song page offers Retry
-        return Q(state=Song.State.FAILED) | (Q(state=Song.State.SUBMITTED) & ~Q(in_flight) & ~Q(complete))
-    return None
+    # failed: nothing came of it, so the song page offers Retry
+    return Q(state=Song.State.FAILED) | (Q(state=Song.State.SUBMITTED) & ~Q(in_flight) & ~Q(complete))
 
 
 def library_songs(*, user, filters: LibraryFilters) -> QuerySet:
-    """The ids of the creator's songs that match, in the page's order (no columns beyond the id)."""
+    """The creator's songs that match, in the page's order."""
     songs = Song.objects.owned_by(user)
     songs = songs.trashed() if filters.trash else songs.in_library()
     songs = _search(songs, filters.q)
@@ -108,9 +111,7 @@ def library_songs(*, user, filters: LibraryFilters) -> QuerySet:
     state = _state_filter(filters.state)
     if state is not None:
         songs = songs.filter(state)
-    return songs.order_by(*LIBRARY_SORTS.get(filters.sort, LIBRARY_SORTS["newest"])).values_list(
-        "pk", flat=True
-    )
+    return songs.order_by(*LIBRARY_SORTS.get(filters.sort, LIBRARY_SORTS["newest"]))
 
 
 def library_page(
@@ -120,26 +121,29 @@ def library_page(
 
     The page is picked by id in a subquery (LIMIT/OFFSET on the owner's index alone): with the sources
     joined around the OFFSET, PostgreSQL joined and sorted all 5,000 songs of a big library for page 300.
-    Tool songs name their source ("Extension of …") through a prefetch rather than a join: it queries only
-    when the page has one, where the join cost every page about 1 ms of SQL building for 70 more columns.
-    Rows leave out what they never show (lyrics, each take's metadata and peaks: kilobytes a row).
+    (A COUNT(*) OVER () in that subquery would save the COUNT's round trip, but makes PostgreSQL read every
+    matching row: 10 ms instead of 1.) Then the page's takes, and (only when the page has a tool song) the
+    takes they were made from.
     """
     filters = filters or LibraryFilters()
-    ids = Paginator(library_songs(user=user, filters=filters), LIBRARY_PAGE_SIZE)
+    ids = Paginator(library_songs(user=user, filters=filters).values_list("pk", flat=True), LIBRARY_PAGE_SIZE)
     page = ids.get_page(page_number)
     ordering = LIBRARY_SORTS.get(filters.sort, LIBRARY_SORTS["newest"])
     songs = _row_songs(Song.objects.filter(pk__in=page.object_list)).order_by(*ordering)
     return Page(library_rows(songs), page.number, ids)
 
 
+# The columns a row shows, and no more: a song's lyrics and a take's metadata (the lyrics again) and peaks
+# are kilobytes a row, and each column costs its parsing on every row of every page. Takes come as tuples,
+# not models: forty model instances (and their file descriptors) a page cost more than the query did.
+ROW_SONG_FIELDS = (
+    "owner_id", "kind", "title", "tags", "description", "model_version", "instrumental", "parent_clip_id",
+    "persona_name", "state", "is_public", "is_hidden", "play_count", "is_liked", "trashed_at", "created_at",
+)  # fmt: skip
+
+
 def _row_songs(songs: QuerySet) -> QuerySet:
-    return songs.defer("lyrics", "negative_tags", "error_message").prefetch_related(
-        Prefetch("clips", queryset=Clip.objects.defer("metadata", "peaks").order_by("take")),
-        Prefetch(
-            "parent_clip",
-            queryset=Clip.objects.select_related("song").defer("metadata", "peaks", "song__lyrics"),
-        ),
-    )
+    return songs.only(*ROW_SONG_FIELDS)
 
 
 def library_row(*, user, pk: int) -> LibraryRow | None:
@@ -148,10 +152,28 @@ def library_row(*, user, pk: int) -> LibraryRow | None:
     return rows[0] if rows else None
 
 
+PERSONA_NAMES_CACHE_SECONDS = 300
+
+
+def _persona_names_key(user_id: int) -> str:
+    return f"songs.library-personas:{user_id}"
+
+
 def library_persona_names(*, user) -> list[str]:
-    """The personas the creator's songs were sung with, for the filter (index song_owner_persona)."""
-    names = Song.objects.owned_by(user).exclude(persona_name="").values_list("persona_name", flat=True)
-    return list(names.order_by("persona_name").distinct())
+    """The personas the creator's songs were sung with, for the filter (index song_owner_persona). Cached:
+    every Library page asks, and the list changes only when a song with a new persona is made
+    (services.library_personas_changed)."""
+    key = _persona_names_key(user.pk)
+    names = cache.get(key)
+    if names is None:
+        rows = Song.objects.owned_by(user).exclude(persona_name="").values_list("persona_name", flat=True)
+        names = list(rows.order_by("persona_name").distinct())
+        cache.set(key, names, PERSONA_NAMES_CACHE_SECONDS)
+    return names
+
+
+def library_personas_forget(*, user_id: int) -> None:
+    cache.delete(_persona_names_key(user_id))
 
 
 # --- A Library row: everything its markup shows, worked out once -------------------------------------
@@ -161,8 +183,18 @@ def library_persona_names(*, user) -> list[str]:
 # reverse() each per page.
 
 
+class _TemplateReadable:
+    """The template engine tries `row["title"]` before `row.title`: answering it saves an exception per
+    value (a few hundred a page)."""
+
+    __slots__ = ()
+
+    def __getitem__(self, name: str):
+        return getattr(self, name)
+
+
 @dataclass(slots=True)
-class LibraryTake:
+class LibraryTake(_TemplateReadable):
     clip_id: int
     take: int
     status: str
@@ -172,10 +204,26 @@ class LibraryTake:
     duration: str  # "2:34"
     duration_seconds: str  # "154.30", for the player before it loads the file
     error: str
+    play_attributes: str = ""  # the play button's data-* (includes/play_button.html's contract), escaped
+
+
+def _play_attributes(take: LibraryTake, *, title: str, href: str) -> str:
+    """The data-* names of includes/play_button.html, written once here: twenty rows of two takes rendered
+    them as ten template variables and four {% if %}s each."""
+    html = format_html(
+        'data-clip-id="{}" data-src="{}" data-title="{}" data-subtitle="Take {}" data-href="{}"'
+        ' aria-label="Play {}, take {}"',
+        take.clip_id, take.src, title, take.take, href, title, take.take,
+    )  # fmt: skip
+    if take.cover:
+        html += format_html(' data-cover="{}"', take.cover)
+    if take.duration_seconds:
+        html += format_html(' data-duration="{}"', take.duration_seconds)
+    return html
 
 
 @dataclass(slots=True)
-class LibraryRow:
+class LibraryRow(_TemplateReadable):
     song: Song
     pk: int
     title: str
@@ -208,6 +256,17 @@ _PK = 987654321  # stands for the id in a reverse(), then formatted per row
 
 
 class _RowUrls:
+    """The row's URL patterns, reversed once per script prefix (a deployment under a sub-path has its own)."""
+
+    _known: dict[str, _RowUrls] = {}
+
+    @classmethod
+    def current(cls) -> _RowUrls:
+        prefix = get_script_prefix()
+        if prefix not in cls._known:
+            cls._known[prefix] = cls()
+        return cls._known[prefix]
+
     def __init__(self) -> None:
         def pattern(name: str, *rest: str) -> str:
             return reverse(name, args=[_PK, *rest]).replace(str(_PK), "{}")
@@ -238,22 +297,58 @@ def short_age(then: datetime, now: datetime) -> str:
     return f"{local.day} {local:%b} {local.year}"
 
 
-def _take(clip: Clip, urls: _RowUrls) -> LibraryTake:
-    duration = ""
-    if clip.duration:
-        minutes, seconds = divmod(int(clip.duration), 60)
-        duration = f"{minutes}:{seconds:02d}"
+CLIP_STATUS_LABELS = dict(Clip.Status.choices)
+
+
+def _take(values: tuple, urls: _RowUrls) -> LibraryTake:
+    _, pk, take, status, audio_url, image_url, audio_file, image_file, duration, error = values
+    minutes, seconds = divmod(int(duration or 0), 60)  # players floor too: 28.9 s shows as 0:28
     return LibraryTake(
-        clip_id=clip.pk,
-        take=clip.take,
-        status=clip.status,
-        status_label=clip.get_status_display(),
-        src=urls.audio.format(clip.pk) if clip.audio_file else clip.audio_url,
-        cover=urls.image.format(clip.pk) if clip.image_file else clip.image_url,
-        duration=duration,
-        duration_seconds=f"{clip.duration:.2f}" if clip.duration else "",
-        error=clip.error_message[:120] if clip.status == Clip.Status.ERROR else "",
+        clip_id=pk,
+        take=take,
+        status=status,
+        status_label=CLIP_STATUS_LABELS.get(status, status),
+        src=urls.audio.format(pk) if audio_file else audio_url,  # our copy once archived (Clip.playable_url)
+        cover=urls.image.format(pk) if image_file else image_url,
+        duration=f"{minutes}:{seconds:02d}" if duration else "",
+        duration_seconds=f"{duration:.2f}" if duration else "",
+        error=error[:120] if status == Clip.Status.ERROR else "",
     )
+
+
+def _takes_by_song(song_ids: list[int], urls: _RowUrls) -> dict[int, list[LibraryTake]]:
+    """One plain query (the ORM's compiling of it cost more than running it)."""
+    takes: dict[int, list[LibraryTake]] = {pk: [] for pk in song_ids}
+    placeholders = ", ".join(["%s"] * len(song_ids))
+    sql = (
+        "SELECT song_id, id, take, status, audio_url, image_url, audio_file, image_file, duration,"
+        f" error_message FROM {Clip._meta.db_table} WHERE song_id IN ({placeholders}) ORDER BY song_id, take"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, song_ids)
+        for values in cursor.fetchall():
+            takes[values[0]].append(_take(values, urls))
+    return takes
+
+
+def _sources(songs: list[Song]) -> dict[int, tuple[str, int, int]]:
+    """Tool songs name the take they were made from: (its song's title, its song's id, take). One query, and
+    only when the page has a tool song."""
+    ids = list({song.parent_clip_id for song in songs if song.parent_clip_id})
+    if not ids:
+        return {}
+    placeholders = ", ".join(["%s"] * len(ids))
+    sql = (
+        f"SELECT c.id, c.take, c.song_id, s.title, s.description FROM {Clip._meta.db_table} c"
+        f" JOIN {Song._meta.db_table} s ON s.id = c.song_id WHERE c.id IN ({placeholders})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        rows = cursor.fetchall()
+    return {
+        pk: (Song(title=title, description=description).display_title, song_id, take)
+        for pk, take, song_id, title, description in rows
+    }
 
 
 def _row_state(song: Song, takes: list[LibraryTake]) -> tuple[str, str]:
@@ -270,21 +365,28 @@ def _row_state(song: Song, takes: list[LibraryTake]) -> tuple[str, str]:
 
 
 def library_rows(songs) -> list[LibraryRow]:
-    urls = _RowUrls()
+    urls = _RowUrls.current()
     now = timezone.now()
     labels = {version.mv: version.label for version in catalogue.enabled_versions()}
     kind_labels = dict(Song.Kind.choices)
+    songs = list(songs)
+    takes_by_song = _takes_by_song([song.pk for song in songs], urls) if songs else {}
+    sources = _sources(songs)
     rows = []
     for song in songs:
-        takes = [_take(clip, urls) for clip in song.clips.all()]
+        takes = takes_by_song[song.pk]
+        title, url = song.display_title, urls.song.format(song.pk)
+        for take in takes:
+            if take.src:
+                take.play_attributes = _play_attributes(take, title=title, href=url)
         state, state_label = _row_state(song, takes)
-        source = song.parent_clip
+        source_title, source_song_id, source_take = sources.get(song.parent_clip_id, ("", None, None))
         rows.append(
             LibraryRow(
                 song=song,
                 pk=song.pk,
-                title=song.display_title,
-                url=urls.song.format(song.pk),
+                title=title,
+                url=url,
                 row_url=urls.row.format(song.pk),
                 menu_url=urls.menu.format(song.pk),
                 like_url=urls.like.format(song.pk),
@@ -296,9 +398,9 @@ def library_rows(songs) -> list[LibraryRow]:
                 age=short_age(song.created_at, now),
                 created_at=song.created_at,
                 kind_label=kind_labels.get(song.kind, ""),
-                source_title=source.song.display_title if source else "",
-                source_url=urls.song.format(source.song_id) if source else "",
-                source_take=source.take if source else None,
+                source_title=source_title,
+                source_url=urls.song.format(source_song_id) if source_song_id else "",
+                source_take=source_take,
                 state=state,
                 state_label=state_label,
                 is_in_flight=state in ("sending", "in_flight"),

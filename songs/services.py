@@ -39,6 +39,7 @@ from sunostudio.upstream import get_client
 
 from . import callbacks, catalogue
 from .models import Clip, ClipAsset, ClipPlay, CreatorProfile, LyricsDraft, Song
+from .selectors import library_personas_forget
 from .signals import song_finished
 
 logger = logging.getLogger(__name__)
@@ -81,6 +82,8 @@ def _song_create(
             owner=owner, idempotency_key=idempotency_key, defaults=fields
         )
         if created:
+            if song.persona_name:  # the Library's persona filter may have a new name to offer
+                transaction.on_commit(lambda: library_personas_forget(user_id=owner.pk))
             _charge_song(song)
             clips = [Clip(song=song, take=take, title=song.title) for take in range(1, takes + 1)]
             if upload is not None:
@@ -729,6 +732,7 @@ def trash_empty(*, owner) -> int:
         ]
         count = songs.count()
         songs.delete()
+        transaction.on_commit(lambda: library_personas_forget(user_id=owner.pk))
         transaction.on_commit(lambda: _files_delete(storage, names))
     return count
 

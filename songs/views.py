@@ -49,6 +49,7 @@ def library(request: HttpRequest) -> HttpResponse:
         "page": page,
         "rows": page.object_list,
         "form": form,
+        "filter_fields": form.panel_fields(),
         "filters": filters,
         "layout": layout if layout in LAYOUTS else "list",
         "next": request.get_full_path(),
