@@ -264,3 +264,20 @@ def test_a_moderator_decides_a_report_on_a_phone(browser, stack, world):
         expect(page.get_by_role("link", name="Persona", exact=True)).to_be_visible()
     finally:
         context.close()
+
+
+def test_the_report_forms_reasons_are_one_named_group(browser, stack, world):
+    """A screen reader hears "What's wrong?" before the four reasons, not a label that names nothing."""
+    context = browser.new_context(base_url=stack.base_url, storage_state=world.storage["axe_listener"])
+    try:
+        page = context.new_page()
+        page.goto(f"/moderation/report/song/{world.ids['custom']}/")
+        reasons = page.get_by_role("group", name="What's wrong?").get_by_role("radio")
+        expect(reasons).to_have_count(4)
+        page.get_by_role("button", name="Send report").click()  # nothing chosen: the group says why
+        expect(page.get_by_role("group", name="What's wrong?")).to_have_accessible_description(
+            "This field is required."
+        )
+        expect(page.get_by_label("Details")).to_be_visible()
+    finally:
+        context.close()
