@@ -225,11 +225,11 @@ class ReportAdmin(ModerationActionsMixin, admin.ModelAdmin):
             form = ReportDecisionForm(request.POST)
             if form.is_valid():
                 try:
-                    level, message = self._decide(request, report, **form.cleaned_data)
+                    message = self._decide(request, report, **form.cleaned_data)
                 except Refused as refusal:
                     form.add_error(None, refusal.user_message)
                 else:
-                    self.message_user(request, message, level)
+                    self.message_user(request, message, messages.SUCCESS)
                     return HttpResponseRedirect(request.get_full_path())  # keeps the queue's filters
             # Render the read-only page again: the admin refuses a POST to it without change permission.
             request = copy.copy(request)
@@ -256,13 +256,13 @@ class ReportAdmin(ModerationActionsMixin, admin.ModelAdmin):
             "next_open": Report.objects.open().exclude(pk=report.pk).only("pk").first(),
         }
 
-    def _decide(self, request, report: Report, *, decision: str, reason: str) -> tuple[int, str]:
+    def _decide(self, request, report: Report, *, decision: str, reason: str) -> str:
         """One report's decision, or Refused when it no longer applies (another moderator was quicker)."""
         target = report.target
         if decision == "dismiss":
             if not services.reports_dismiss(reports=[report], by=request.user, reason=reason):
                 raise Refused(f"This report was already closed ({report.get_status_display().lower()}).")
-            return messages.SUCCESS, "Dismissed this report. The content stays as it is."
+            return "Dismissed this report. The content stays as it is."
         if target is None:
             raise Refused("The reported object no longer exists: only Dismiss applies.")
         label = services.label_of(target)
@@ -270,11 +270,11 @@ class ReportAdmin(ModerationActionsMixin, admin.ModelAdmin):
             if target.is_hidden:
                 raise Refused(f"{label} is already hidden.")
             services.content_hide(target=target, by=request.user, reason=reason)
-            return messages.SUCCESS, f"Hid {label}. Its owner sees the reason; its open reports are closed."
+            return f"Hid {label}. Its owner sees the reason; its open reports are closed."
         if not target.is_hidden:
             raise Refused(f"{label} is not hidden: there is nothing to restore.")
         services.content_restore(target=target, by=request.user, reason=reason)
-        return messages.SUCCESS, f"Restored {label} to public pages."
+        return f"Restored {label} to public pages."
 
     @admin.action(description="Dismiss the reports (content stays up)", permissions=["moderate"])
     def dismiss_selected(self, request, queryset):
