@@ -8,11 +8,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -42,6 +44,17 @@ def song_share(request: HttpRequest, pk: int) -> HttpResponse:
         "is_owner": song.owner_id == request.user.pk,
     }
     return render(request, "songs/song_share.html", context)
+
+
+@login_not_required
+@require_GET
+@xframe_options_exempt  # the one page other sites may frame: every other answers X-Frame-Options DENY
+@csp_replace({"frame-ancestors": ["*"]})
+def song_embed(request: HttpRequest, pk: int) -> HttpResponse:
+    """The embeddable player of a public song (`<iframe src=…/embed/>`): its takes and a link back."""
+    song = get_object_or_404(Song.objects.public().select_related("owner"), pk=pk)
+    clips = [clip for clip in song.clips.visible().complete().order_by("take") if clip.public_audio_url]
+    return render(request, "songs/song_embed.html", {"song": song, "clips": clips})
 
 
 @login_not_required

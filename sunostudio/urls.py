@@ -14,6 +14,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("moderation/", include("moderation.urls")),
     path("", include("songs.public_urls")),
+    path("", include("personas.public_urls")),  # /u/<username>/: a creator's public profile
     path("admin/", admin.site.urls),
     path("healthz", login_not_required(views.healthz), name="healthz"),
     path("readyz", login_not_required(views.readyz), name="readyz"),
