@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import reswap, retarget
 
 from moderation.services import user_is_suspended
 from sunostudio.errors import Refused
@@ -53,6 +54,7 @@ def library(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "layout": layout if layout in LAYOUTS else "list",
         "next": request.get_full_path(),
+        "row_message": "",  # the rows' partial asks; a missing name costs the template engine an exception
     }
     response = render(request, "songs/song_list.html", context)
     if asked_layout in LAYOUTS and request.COOKIES.get(LAYOUT_COOKIE) != asked_layout:
@@ -109,7 +111,10 @@ def song_rename(request: HttpRequest, pk: int) -> HttpResponse:
             if not request.htmx:
                 messages.success(request, "Renamed.")
                 return _back(request)
-            return _row_response(request, pk, message="Renamed.")
+            # The form sits in the title; the saved row replaces the whole row (a bad title only the form).
+            return retarget(
+                reswap(_row_response(request, pk, message="Renamed."), "outerHTML"), f"#song-{pk}"
+            )
     else:
         form = SongRenameForm(initial={"title": song.display_title})
     return render(request, "songs/song_list.html#rename_form", {"song": song, "form": form})

@@ -308,8 +308,11 @@ def test_rename_inline_with_validation(client, user):
     assert "Give the song a title." in bad and 'aria-invalid="true"' in bad
     too_long = client.post(url, {"title": "x" * 101}, headers=HTMX).content.decode()
     assert "at most 100 characters" in too_long and 'value="' + "x" * 101 + '"' in too_long  # kept as typed
-    row = client.post(url, {"title": "New\r\nname\x00"}, headers=HTMX).content.decode()
+    response = client.post(url, {"title": "New\r\nname\x00"}, headers=HTMX)
+    row = response.content.decode()
     assert ">New name</a>" in row and "Renamed." in row
+    # the form sat in the title; the saved row replaces the whole row
+    assert response["HX-Retarget"] == f"#song-{song.pk}" and response["HX-Reswap"] == "outerHTML"
     song.refresh_from_db()
     assert song.title == "New name"
     assert set(song.clips.values_list("title", flat=True)) == {"New name"}
