@@ -167,8 +167,17 @@
     var input = extendInput(view.clipId);
     if (!input) return;
     var start = parseFloat(input.value);
-    if (!(start >= 0 && start <= view.duration)) start = view.duration;
+    // Unset: near the end (the line stays drawn inside the waveform, where it can be caught).
+    if (!(start >= 0 && start <= view.duration)) start = Math.max(0, view.duration - 0.5);
+    // Only once the waveform knows its duration: a marker made before is clamped to 0.
     var marker = regions.addRegion({ start: start, content: "Extend from here", color: colour, drag: true, resize: false });
+    // Its label sits on the side with room: right of the line in the first half, left of it in the second.
+    function placeLabel() {
+      if (marker.content) marker.content.style.transform = marker.start > view.duration / 2 ? "translateX(calc(-100% - 6px))" : "";
+    }
+    placeLabel();
+    marker.on("update", placeLabel);
+    marker.on("render", placeLabel);
     regions.on("region-updated", function (region) {
       if (region !== marker) return;
       input.value = region.start.toFixed(2);
@@ -195,7 +204,7 @@
       interact: true, cspNonce: styleNonce(), plugins: [regions]
     });
     view.ws.on("interaction", function (time) { if (!view.bound) player().playClip(view.clipId, time); });
-    addMarker(view, regions, colour.marker);
+    view.ws.once("ready", function () { addMarker(view, regions, colour.marker); });
   }
 
   function setupSeekBar(view) {

@@ -4,6 +4,7 @@
 // Every play button (templates/includes/play_button.html) hands its clip here; pages keep no <audio>.
 (function () {
   "use strict";
+  if (window.StudioPlayer) return;  // a second copy (a page that carried its own <script>) must not fork it
 
   var SEEK_STEP = 5;  // seconds, ← and →
   var RESTART_AFTER = 3;  // "previous" restarts the track when it has played longer than this
@@ -51,6 +52,7 @@
     bar.hidden = false;
     ui.title.textContent = track.title;
     if (track.href) ui.title.setAttribute("href", track.href); else ui.title.removeAttribute("href");
+    if (window.htmx) window.htmx.process(ui.title);  // boost the new link too: following it keeps the music
     ui.subtitle.textContent = track.subtitle;
     ui.cover.hidden = !track.cover;
     if (track.cover) ui.cover.src = track.cover; else ui.cover.removeAttribute("src");
@@ -88,6 +90,14 @@
       var on = !!track && button.dataset.clipId === String(track.clipId);
       button.setAttribute("aria-pressed", on && playing ? "true" : "false");
       button.classList.toggle("is-current", on);
+    });
+  }
+
+  // "Play all" waits until its list has something to play (takes still being made have no button yet).
+  function syncPlayAll() {
+    document.querySelectorAll("[data-play-all]").forEach(function (button) {
+      var list = button.dataset.playAll ? document.querySelector(button.dataset.playAll) : button.closest("[data-play-queue]");
+      button.disabled = !list || !list.querySelector("[data-play][data-src]:not([data-src=''])");
     });
   }
 
@@ -301,7 +311,7 @@
     document.addEventListener("click", onClick);
     document.addEventListener("keydown", onKeydown);
     document.addEventListener("play", onAnyPlay, true);  // media events don't bubble: capture
-    document.addEventListener("htmx:load", function (event) { syncButtons(event.target); });
+    document.addEventListener("htmx:load", function (event) { syncButtons(event.target); syncPlayAll(); });
     registerMediaSession();
   }
 
@@ -323,6 +333,9 @@
 // CSRF header follows a new session, and focus and the heading go to the new page, as after a real load.
 (function () {
   "use strict";
+
+  if (window.studioBoostReady) return;
+  window.studioBoostReady = true;
 
   var NOT_BOOSTED = "a[download], a[href^='/admin/'], a[href*='/media/'], a[href*='/audio/'], a[href*='?download=']";
   var focusAfterSwap = false;

@@ -48,8 +48,12 @@ def test_lyrics_extend_whole_song_stems_wav_video_and_karaoke(page, stack):
     # Extend the first take from the player's position.
     page.get_by_role("button", name="Extend, stems, WAV, video, lyrics").first.click()
     expect(page.get_by_role("heading", name="Extend")).to_be_visible()
+    # The clip page's play button loads the take into the studio's one player; pause it at 9.5 s.
+    page.evaluate("document.getElementById('player-audio').muted = true")
+    page.locator(".clip-listen [data-play]").click()
+    page.wait_for_function("document.getElementById('player-audio').readyState >= 1")
     page.evaluate(
-        """() => { const p = document.querySelector('.tool-player'); p.muted = true; p.currentTime = 9.5; }"""
+        """() => { const p = document.getElementById('player-audio'); p.pause(); p.currentTime = 9.5; }"""
     )
     page.get_by_role("button", name="Use player position").click()
     expect(page.get_by_label("Continue from (seconds)")).to_have_value("9.50")
@@ -91,10 +95,10 @@ def test_lyrics_extend_whole_song_stems_wav_video_and_karaoke(page, stack):
     assert lines.count() >= 3
     target = lines.nth(2)
     start = float(target.get_attribute("data-start"))
-    page.evaluate("document.querySelector('.tool-player').muted = true")
+    page.evaluate("document.getElementById('player-audio').muted = true")
     target.click()
     page.wait_for_function(
-        "([s]) => Math.abs(document.querySelector('.tool-player').currentTime - s) < 1.5", arg=[start]
+        "([s]) => Math.abs(document.getElementById('player-audio').currentTime - s) < 1.5", arg=[start]
     )
     expect(target).to_have_class(re.compile(r"is-current"))
     lrc = page.get_by_role("link", name="Download .lrc")

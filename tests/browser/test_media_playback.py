@@ -23,33 +23,32 @@ def test_archived_take_plays_and_seeks_and_is_owner_only(browser, page, stack):
 
     answers = []
     page.on("response", lambda response: answers.append((response.status, response.url)))
-    page.reload()  # the player now starts from our archived copy, not the upstream's URL
-    audio_url = card.locator("audio").get_attribute("src")
+    page.reload()  # the play button now hands over our archived copy, not the upstream's URL
+    audio_url = card.locator("[data-play]").get_attribute("data-src")
     assert audio_url.startswith("/songs/clips/")
+    page.evaluate("document.getElementById('player-audio').muted = true")
+    card.locator("[data-play]").click()
     page.wait_for_function(
-        "() => { const a = document.querySelector('.clip-card audio'); return a.readyState >= 1 || a.error; }"
+        "() => { const a = document.getElementById('player-audio'); return a.readyState >= 1 || a.error; }"
     )
     error = page.evaluate(
-        "() => { const a = document.querySelector('.clip-card audio'); return a.error && a.error.message; }"
+        "() => { const a = document.getElementById('player-audio'); return a.error && a.error.message; }"
     )
     assert not error, (error, answers)
-    page.evaluate(
-        "() => { const a = document.querySelector('.clip-card audio'); a.muted = true; return a.play(); }"
-    )
-    page.wait_for_function("() => document.querySelector('.clip-card audio').currentTime > 0.2")
+    page.wait_for_function("() => document.getElementById('player-audio').currentTime > 0.2")
     target = page.evaluate(
         """() => new Promise(resolve => {
-            const audio = document.querySelector('.clip-card audio');
+            const audio = document.getElementById('player-audio');
             const target = audio.duration / 2;
             audio.addEventListener('seeked', () => resolve(target), {once: true});
             audio.currentTime = target;
         })"""
     )
     page.wait_for_function(
-        "target => document.querySelector('.clip-card audio').currentTime > target + 0.2", arg=target
+        "target => document.getElementById('player-audio').currentTime > target + 0.2", arg=target
     )
     state = page.evaluate(
-        """() => { const a = document.querySelector('.clip-card audio');
+        """() => { const a = document.getElementById('player-audio');
                    return {seekable: a.seekable.length ? a.seekable.end(0) : 0, duration: a.duration,
                            error: a.error && a.error.code}; }"""
     )

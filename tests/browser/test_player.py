@@ -164,7 +164,39 @@ def test_one_player_through_navigation_queue_keys_and_media_session(page, stack)
         "id => document.getElementById('player-audio').dataset.clipId === id", arg=clip_ids[1]
     )
     page.evaluate("window.__mediaHandlers.seekforward({action: 'seekforward', seekOffset: 4})")
-    assert_still_playing(page, 3.5)
+    started = assert_still_playing(page, 3.5)
+
+    # A missing page shows the 404 page (htmx swaps no error page by default), and the music goes on. The
+    # stack runs with DEBUG: its 404 is Django's technical page, so answer with the studio's own, and keep
+    # django-htmx's DEBUG-only script from putting the error page over the whole document (as production).
+    page.evaluate(
+        "window.addEventListener('htmx:beforeOnLoad',"
+        " e => { if (e.detail.boosted) e.stopPropagation(); }, true)"
+    )
+    not_found = stack.manage(
+        "shell", "-c", "from django.template.loader import render_to_string as r; print(r('404.html'))"
+    )
+    page.route(
+        "**/songs/999999/", lambda route: route.fulfill(status=404, body=not_found, content_type="text/html")
+    )
+    not_found = not_found[not_found.index("<!doctype") :]  # the shell's own notes come first
+    assert 'id="player"' in not_found
+    page.evaluate("document.getElementById('player-audio').currentTime = 0.5")  # far from the take's end
+    follow(page, "/songs/999999/")
+    expect(page.get_by_role("heading", name="Nothing here")).to_be_visible()
+    started = assert_still_playing(page, 0.5)
+    # The player's title leads back to the song, boosted like every link.
+    page.locator("#player .player-title").click()
+    expect(page.get_by_role("heading", name="Lantern River", level=1)).to_be_visible()
+    assert_still_playing(page, started)
+
+    # Play all: the song's takes, from the first.
+    page.get_by_role("button", name="Play all takes").click()
+    page.wait_for_function(
+        "id => document.getElementById('player-audio').dataset.clipId === id", arg=clip_ids[0]
+    )
+    assert page.evaluate("StudioPlayer.queue()") == clip_ids
+    assert_still_playing(page, 0)
 
 
 def test_waveform_seeks_the_player_and_marks_the_extend_point(page, stack):
@@ -197,11 +229,12 @@ def test_waveform_seeks_the_player_and_marks_the_extend_point(page, stack):
     )
     assert page.locator("audio, video").count() == 1
 
-    # The marker starts at the end of the take; dragged to a third, it fills the extend form's field.
+    # The marker starts near the end of the take; dragged to a third, it fills the extend form's field.
     field = page.get_by_label("Continue from (seconds)")
     marker = page.locator(".waveform [part~=marker]")
     expect(marker).to_be_attached()
     marker_box = marker.bounding_box()
+    assert marker_box["x"] > box["x"] + box["width"] * 0.9, (marker_box, box)
     page.mouse.move(marker_box["x"] + 1, box["y"] + box["height"] / 2)
     page.mouse.down()
     page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] / 2, steps=12)
@@ -223,3 +256,12 @@ def test_waveform_seeks_the_player_and_marks_the_extend_point(page, stack):
     page.wait_for_function("document.getElementById('player-audio').currentTime >= 7.25")
     page.get_by_role("button", name="Use player position").click()
     assert 7.2 <= float(field.input_value()) < 9
+
+
+def follow(page, url: str) -> None:
+    """A link the page doesn't have, followed as the page's own links are (boosted)."""
+    page.evaluate(
+        """url => { const a = document.createElement('a'); a.href = url; a.textContent = 'go';
+                    document.getElementById('main').appendChild(a); htmx.process(a); a.click(); }""",
+        url,
+    )
