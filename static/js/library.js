@@ -76,8 +76,10 @@
   });
 
   document.addEventListener("click", function (event) {
+    // An item picked (Rename, Like…) closes its menu, as a click anywhere else does; htmx has its click.
+    var picked = event.target.closest && event.target.closest(".song-menu-items button, .song-menu-items a");
     document.querySelectorAll("details.song-menu[open]").forEach(function (menu) {
-      if (!menu.contains(event.target)) menu.open = false;
+      if (!menu.contains(event.target) || (picked && menu.contains(picked))) menu.open = false;
     });
   });
 
