@@ -1,5 +1,5 @@
-"""A creator with 500 songs finds one by searching, filtering and sorting, trashes and restores songs through a
-row's menu, and trashes several at once, all in the browser against the real stack."""
+"""A creator with 500 songs finds one by searching, filtering and sorting, trashes and restores songs
+through a row's menu, and trashes several at once, all in the browser against the real stack."""
 
 import re
 
@@ -21,14 +21,15 @@ owner = get_user_model().objects.get(username={username!r})
 now = timezone.now()
 styles = ["synthwave, dreamy", "lofi hip hop", "indie folk, acoustic", "drum and bass", "city pop, 80s"]
 songs = [
-    Song(owner=owner, idempotency_key=uuid.uuid4(), title=f"Song {{n:03d}}", tags=styles[n % 5], lyrics="la la",
-         model_version="chirp-auk", state=Song.State.SUBMITTED, created_at=now - timedelta(minutes=500 - n),
-         is_liked=n % 50 == 0, play_count=n % 7)
+    Song(owner=owner, idempotency_key=uuid.uuid4(), title=f"Song {{n:03d}}", tags=styles[n % 5],
+         lyrics="la la", model_version="chirp-auk", state=Song.State.SUBMITTED,
+         created_at=now - timedelta(minutes=500 - n), is_liked=n % 50 == 0, play_count=n % 7)
     for n in range(497)
 ]
 songs += [
-    Song(owner=owner, idempotency_key=uuid.uuid4(), title=title, tags=tags, lyrics=lyrics, model_version="chirp-auk",
-         state=Song.State.SUBMITTED, created_at=now - timedelta(days=2, minutes=n), is_liked=liked, play_count=plays)
+    Song(owner=owner, idempotency_key=uuid.uuid4(), title=title, tags=tags, lyrics=lyrics,
+         model_version="chirp-auk", state=Song.State.SUBMITTED, created_at=now - timedelta(days=2, minutes=n),
+         is_liked=liked, play_count=plays)
     for n, (title, tags, lyrics, liked, plays) in enumerate([
         ("Harbour Lights", "sea shanty, accordion", "Ropes and salt on the quay", True, 900),
         ("Harbour Lights (reprise)", "sea shanty", "Salt again", False, 3),
