@@ -1,17 +1,18 @@
-// The invite codes' "Copy" buttons copy the sign-up link. Without the clipboard (a page not served
-// over HTTPS or from localhost), the link is selected in its field, or offered in a prompt to copy.
+// "Copy" buttons: <button data-copy="text"> copies the text (a share link, an embed code, an invite link).
+// Without the clipboard (a page not served over HTTPS or from localhost), the text is selected in the
+// button's neighbouring field, or offered in a prompt to copy.
 document.addEventListener("click", function (event) {
   var button = event.target.closest("button[data-copy]");
   if (!button) return;
   var label = button.textContent;
-  var link = button.dataset.copy;
+  var text = button.dataset.copy;
   function copied() { button.textContent = "Copied"; setTimeout(function () { button.textContent = label; }, 1500); }
   function fallback() {
-    var input = button.parentElement.querySelector("input");
-    if (input) { input.focus(); input.select(); } else { window.prompt("Copy the sign-up link:", link); }
+    var field = button.parentElement.querySelector("input, textarea");
+    if (field) { field.focus(); field.select(); } else { window.prompt("Copy this:", text); }
   }
   if (navigator.clipboard && window.isSecureContext) {
-    navigator.clipboard.writeText(link).then(copied, fallback);
+    navigator.clipboard.writeText(text).then(copied, fallback);
   } else {
     fallback();
   }

@@ -59,3 +59,33 @@ def test_someone_with_nothing_public_or_no_account_has_no_profile(client, user, 
     other_user.is_active = False
     other_user.save()
     assert client.get(reverse("creators:profile", args=[other_user.username])).status_code == 404
+
+
+def test_the_share_page_previews_in_other_apps_and_offers_its_link_and_embed(client, user):
+    song = make_public_song(owner=user, title="Harbour Lights", tags="dreamy synth-pop")
+    page = client.get(song.get_share_url()).content.decode()
+    site = "http://testserver"
+    clip = song.clips.order_by("take").first()
+    assert '<meta property="og:title" content="Harbour Lights by ada">' in page
+    assert f'<meta property="og:url" content="{site}{song.get_share_url()}">' in page
+    assert (
+        f'<meta property="og:audio" content="{site}{reverse("public:clip_media", args=[clip.pk, "audio"])}">'
+        in page
+    )
+    assert (
+        f'<meta name="twitter:player" content="{site}{reverse("public:song_embed", args=[song.pk])}">' in page
+    )
+    assert (
+        '<meta name="description" content="Harbour Lights by ada: dreamy synth-pop. Listen on Suno Studio.">'
+        in page
+    )
+    assert f'data-copy="{site}{song.get_share_url()}"' in page and "Copy embed code" in page
+    assert reverse("creators:profile", args=["ada"]) in page
+
+
+def test_the_owner_copies_the_link_and_embed_from_the_song_page(client, user):
+    song = make_public_song(owner=user, title="Harbour Lights")
+    client.force_login(user)
+    page = client.get(song.get_absolute_url()).content.decode()
+    assert f'data-copy="http://testserver{song.get_share_url()}"' in page
+    assert reverse("public:song_embed", args=[song.pk]) in page
