@@ -124,6 +124,7 @@ PAGES = [
     ("password reset", "anonymous", "/accounts/password_reset/", False, None),
     ("404", "anonymous", "/no-such-page/", False, None),
     ("public share page", "anonymous", "/listen/{custom}/", True, None),
+    ("embedded player", "anonymous", "/listen/{custom}/embed/", True, None),
     ("library (empty)", "axe_empty", "/songs/", False, None),
     ("library", "axe_creator", "/songs/", True, None),
     ("library, a song's menu open", "axe_creator", "/songs/", True, open_song_menu),
