@@ -198,6 +198,14 @@ def test_one_player_through_navigation_queue_keys_and_media_session(page, stack)
     assert page.evaluate("StudioPlayer.queue()") == clip_ids
     assert_still_playing(page, 0)
 
+    # A public page's button carries its play-count URL: the player posts it on the first play.
+    follow(page, page.locator(".share-link a").get_attribute("href"))
+    expect(page.get_by_role("heading", name="Lantern River", level=1)).to_be_visible()
+    with page.expect_response(lambda r: r.url.endswith(f"/clips/{clip_ids[1]}/play/")) as counted:
+        page.get_by_role("button", name="Play take 2").click()
+    assert counted.value.request.method == "POST" and counted.value.ok
+    assert_still_playing(page, 0)
+
 
 def test_waveform_seeks_the_player_and_marks_the_extend_point(page, stack):
     log_in(page, *stack.create_user("listener2"))
