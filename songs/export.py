@@ -1,0 +1,179 @@
+"""A creator's songs as one ZIP, streamed: memory stays flat whatever the count (issue 15's export).
+
+For every complete take: its MP3 with ID3 tags (title, artist, album = the song family's title, the cover,
+the lyrics unsynchronised and, when timed, synchronised, and the recipe as JSON in a TXXX frame), the WAV
+when one was fetched, the cover, the lyrics as .txt and (timed) .lrc; for every song a metadata.json
+(recipe, model, persona, family, upstream ids, dates). zipstream-ng writes entries as they are read (no
+compression: audio doesn't shrink), and each MP3 is read and tagged only when its turn comes, so one take
+at a time is in memory.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from mutagen.id3 import APIC, ID3, SYLT, TALB, TIT2, TPE1, TXXX, USLT, Encoding
+from zipstream import ZIP_STORED, ZipStream
+
+from .models import Clip, ClipAsset, Song
+from .timing import timed_lines, to_lrc
+
+RECIPE_FRAME = "Suno Studio recipe"
+_UNSAFE = re.compile(r"[^\w\- .,'()&]+", re.UNICODE)
+
+
+def safe_name(text: str, *, fallback: str = "Untitled") -> str:
+    cleaned = _UNSAFE.sub("", text).strip(" .")[:60]
+    return cleaned or fallback
+
+
+def recipe_of(song: Song) -> dict[str, Any]:
+    return {
+        "kind": song.kind,
+        "title": song.title,
+        "lyrics": song.lyrics,
+        "style": song.tags,
+        "excluded_styles": song.negative_tags,
+        "description": song.description,
+        "model_version": song.model_version,
+        "instrumental": song.instrumental,
+        "persona": song.persona_name,
+        "continue_at": song.continue_at,
+    }
+
+
+def family_of(song: Song) -> dict[str, Any]:
+    """The song it was made from, if any (extend, whole song, stems: their parent take)."""
+    parent = song.parent_clip
+    if parent is None:
+        return {"root_song_id": song.pk, "made_from": None}
+    return {
+        "root_song_id": parent.song_id,
+        "made_from": {"song_id": parent.song_id, "take": parent.take, "title": parent.song.display_title},
+    }
+
+
+def album_of(song: Song) -> str:
+    return (
+        song.parent_clip.song.display_title
+        if song.parent_clip_id and song.parent_clip
+        else song.display_title
+    )
+
+
+def metadata_of(song: Song, clips: list[Clip]) -> dict[str, Any]:
+    return {
+        "song_id": song.pk,
+        "title": song.display_title,
+        "recipe": recipe_of(song),
+        "family": family_of(song),
+        "upstream": {"task_id": song.upstream_task_id, "batch_id": song.upstream_batch_id},
+        "created_at": song.created_at.isoformat(),
+        "takes": [
+            {
+                "take": clip.take,
+                "title": clip.title,
+                "duration_s": clip.duration,
+                "model": clip.model_name,
+                "upstream_clip_id": clip.upstream_id,
+                "upstream_task_id": clip.upstream_task_id,
+                "completed_at": clip.completed_at.isoformat() if clip.completed_at else None,
+            }
+            for clip in clips
+        ],
+    }
+
+
+def _read(field_file) -> bytes:
+    with field_file.open("rb") as source:
+        return source.read()
+
+
+def tagged_mp3(
+    mp3: bytes,
+    *,
+    title: str,
+    artist: str,
+    album: str,
+    cover: bytes,
+    lyrics: str,
+    words: list[dict],
+    recipe: dict,
+) -> bytes:
+    """The MP3 with a fresh ID3v2.4 tag (whatever tag it carried is replaced)."""
+    tags = ID3()
+    tags.add(TIT2(encoding=Encoding.UTF8, text=title))
+    tags.add(TPE1(encoding=Encoding.UTF8, text=artist))
+    tags.add(TALB(encoding=Encoding.UTF8, text=album))
+    if cover:
+        tags.add(APIC(encoding=Encoding.UTF8, mime="image/jpeg", type=3, desc="Cover", data=cover))
+    if lyrics:
+        tags.add(USLT(encoding=Encoding.UTF8, lang="eng", desc="", text=lyrics))
+    lines = timed_lines(words) if words else []
+    if lines:  # format 2: milliseconds; type 1: lyrics
+        synced = [(line.text, round(line.start_s * 1000)) for line in lines]
+        tags.add(SYLT(encoding=Encoding.UTF8, lang="eng", format=2, type=1, desc="", text=synced))
+    tags.add(TXXX(encoding=Encoding.UTF8, desc=RECIPE_FRAME, text=json.dumps(recipe, ensure_ascii=False)))
+    out = io.BytesIO(mp3)
+    tags.save(out, v2_version=4)
+    return out.getvalue()
+
+
+def _lazy(make) -> Iterator[bytes]:
+    yield make()  # runs when zipstream reaches this entry, not when it is added
+
+
+def export_stream(songs: Iterable[Song], *, artist: str) -> Iterator[bytes]:
+    """The ZIP of `songs` (each with its clips, assets and parent prefetched), to stream as a response.
+
+    One song's entries are queued at a time and written before the next song is read, so only the
+    archive's directory (a few hundred bytes an entry) grows with the count."""
+    zip_file = ZipStream(compress_type=ZIP_STORED, sized=False)
+    for song in songs:
+        _add_song(zip_file, song, artist=artist)
+        yield from zip_file.all_files()
+    yield from zip_file.footer()
+
+
+def _add_song(zip_file: ZipStream, song: Song, *, artist: str) -> None:
+    clips = [c for c in song.clips.all() if c.is_complete and c.audio_file]
+    if not clips:
+        return
+    folder = f"{safe_name(song.display_title)} ({song.pk})"
+    recipe = recipe_of(song)
+    for clip in clips:
+        assets = {a.kind: a for a in clip.assets.all() if a.status == ClipAsset.Status.READY}
+        timing = assets.get(ClipAsset.Kind.TIMING)
+        words = list(timing.words) if timing else []
+        stem = f"{folder}/take {clip.take}"
+
+        def mp3(clip=clip, words=words, song=song, recipe=recipe) -> bytes:
+            cover = _read(clip.image_file) if clip.image_file else b""
+            return tagged_mp3(
+                _read(clip.audio_file),
+                title=clip.title or song.display_title,
+                artist=artist,
+                album=album_of(song),
+                cover=cover,
+                lyrics=song.lyrics,
+                words=words,
+                recipe=recipe,
+            )
+
+        zip_file.add(_lazy(mp3), f"{stem}.mp3")
+        wav = assets.get(ClipAsset.Kind.WAV)
+        if wav is not None and wav.file:
+            zip_file.add(_lazy(lambda wav=wav: _read(wav.file)), f"{stem}.wav")
+        if clip.image_file:
+            zip_file.add(_lazy(lambda clip=clip: _read(clip.image_file)), f"{stem} cover.jpg")
+        if words:
+            lrc = to_lrc(timed_lines(words), title=clip.title or song.display_title)
+            zip_file.add(lrc.encode(), f"{stem}.lrc")
+    if song.lyrics:
+        zip_file.add(song.lyrics.encode(), f"{folder}/lyrics.txt")
+    metadata = json.dumps(metadata_of(song, clips), ensure_ascii=False, indent=2)
+    zip_file.add(metadata.encode(), f"{folder}/metadata.json")
