@@ -79,6 +79,7 @@ bench: $(STAMP)
 	$(PY) bench/load.py
 	$(PY) bench/worker.py
 	$(PY) bench/callbacks.py
+	$(PY) bench/export.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
