@@ -204,7 +204,26 @@ def test_one_player_through_navigation_queue_keys_and_media_session(page, stack)
     with page.expect_response(lambda r: r.url.endswith(f"/clips/{clip_ids[1]}/play/")) as counted:
         page.get_by_role("button", name="Play take 2").click()
     assert counted.value.request.method == "POST" and counted.value.ok
-    assert_still_playing(page, 0)
+    started = assert_still_playing(page, 0)
+
+    # The Library's rows hand their takes to the same player; away to Explore and back, it plays on.
+    page.locator(".site-header").get_by_role("link", name="Library").click()
+    rows = page.locator("#library-songs")
+    expect(rows).to_be_visible()
+    rows.locator(f'[data-play][data-clip-id="{clip_ids[0]}"]').click()
+    page.wait_for_function(
+        "id => document.getElementById('player-audio').dataset.clipId === id", arg=clip_ids[0]
+    )
+    started = assert_still_playing(page, 0)
+    page.locator(".site-header").get_by_role("link", name="Explore").click()
+    expect(page.get_by_role("heading", name="Explore", level=1)).to_be_visible()
+    started = assert_still_playing(page, started)
+    page.go_back()
+    expect(rows).to_be_visible()
+    expect(rows.locator(f'[data-play][data-clip-id="{clip_ids[0]}"]')).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    assert_still_playing(page, started)
 
 
 def test_waveform_seeks_the_player_and_marks_the_extend_point(page, stack):
@@ -264,6 +283,20 @@ def test_waveform_seeks_the_player_and_marks_the_extend_point(page, stack):
     page.wait_for_function("document.getElementById('player-audio').currentTime >= 7.25")
     page.get_by_role("button", name="Use player position").click()
     assert 7.2 <= float(field.input_value()) < 9
+
+    # Only one thing ever plays: the video pauses the player, and the player pauses the video.
+    page.get_by_role("button", name="Make video").click()
+    video = page.locator("video.clip-video")
+    expect(video).to_be_attached(timeout=LONG)
+    page.wait_for_function("document.querySelector('video.clip-video').readyState >= 1")
+    page.evaluate(
+        "() => { const v = document.querySelector('video.clip-video'); v.muted = true; return v.play(); }"
+    )
+    page.wait_for_function("document.getElementById('player-audio').paused")
+    page.locator(".clip-listen [data-play]").click()
+    page.wait_for_function("document.querySelector('video.clip-video').paused")
+    playing = page.evaluate(PLAYING)
+    assert [m["id"] for m in playing] == ["player-audio"], playing
 
 
 def follow(page, url: str) -> None:
