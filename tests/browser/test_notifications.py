@@ -14,7 +14,8 @@ FAKE_NOTIFICATIONS = """
   window.__shown = [];
   window.__asked = 0;
   window.__hidden = false;
-  Object.defineProperty(Document.prototype, 'hidden', {configurable: true, get() { return window.__hidden; }});
+  Object.defineProperty(Document.prototype, 'hidden',
+                        {configurable: true, get() { return window.__hidden; }});
   class FakeNotification {
     constructor(title, options) { window.__shown.push({title, body: options && options.body}); }
     close() {}

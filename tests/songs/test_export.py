@@ -103,7 +103,7 @@ def test_every_file_is_there_with_tags_and_metadata(user, mp3_bytes):
 
     metadata = json.loads(archive.read(f"{folder}/metadata.json"))
     assert metadata["song_id"] == song.pk and metadata["recipe"]["lyrics"] == song.lyrics
-    assert [t["upstream_clip_id"] for t in metadata["takes"]] == ["up-%d-1" % song.pk, "up-%d-2" % song.pk]
+    assert [t["upstream_clip_id"] for t in metadata["takes"]] == [f"up-{song.pk}-1", f"up-{song.pk}-2"]
     assert metadata["family"] == {"root_song_id": song.pk, "made_from": None}
     assert metadata["created_at"] == song.created_at.isoformat()
 
