@@ -67,3 +67,27 @@ def test_a_title_the_creator_gave_is_kept(user, suno, django_capture_on_commit_c
     song = finish_song(suno, django_capture_on_commit_callbacks, song)
     assert song.title == "Lisbon at Dawn"
     assert {clip.title for clip in song.clips.all()} == {write_lyrics(PROMPT)[0]}  # the takes keep theirs
+
+
+def test_songs_made_before_take_their_first_takes_title(user):
+    import importlib
+
+    from django.apps import apps
+
+    from songs.models import Clip, Song
+    from tests.songs.builders import make_song
+
+    migration = importlib.import_module("songs.migrations.0017_description_song_titles")
+    old = make_song(owner=user, kind=Song.Kind.DESCRIPTION, title="", description="a song about the sea")
+    Clip.objects.filter(song=old, take=1).update(title="Harbour\nLights")
+    renamed = make_song(owner=user, kind=Song.Kind.DESCRIPTION, title="Mine", description="rain")
+    untitled = make_song(owner=user, kind=Song.Kind.DESCRIPTION, title="", description="wind")
+    Clip.objects.filter(song=untitled).update(title="")
+    migration.forwards(apps, None)
+    assert [
+        s.title for s in Song.objects.filter(pk__in=[old.pk, renamed.pk, untitled.pk]).order_by("pk")
+    ] == [
+        "Harbour Lights",
+        "Mine",
+        "",
+    ]
