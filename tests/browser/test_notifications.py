@@ -30,7 +30,7 @@ FAKE_NOTIFICATIONS = """
 
 def test_the_bell_counts_up_and_a_background_tab_is_notified(page, stack):
     page.context.add_init_script(FAKE_NOTIFICATIONS)
-    log_in(page, *stack.create_user("listener"))
+    log_in(page, *stack.create_user("bell-listener"))
     bell = page.locator("#notification-bell")
     expect(bell.locator("summary")).to_have_attribute("aria-label", "Notifications")  # filled in, nothing new
     assert page.evaluate("window.__asked") == 0  # never asked on page load

@@ -68,15 +68,16 @@ class Command(BaseCommand):
         extras = f"; dialect: {simulator.dialect}"
         if control is not None:
             extras += f"; control API at {control_url}"
-        self.stdout.write(
-            f"Suno simulator listening on http://{host}:{bound_port} "
-            f"(media at {simulator.base_url}; faults: {faults or 'none'}{extras}). Ctrl-C to stop."
-        )
-        self.stdout.flush()
-        signal.signal(signal.SIGTERM, _interrupt)  # honcho and `kill` stop us like Ctrl-C does
+        # Everything is running before the banner says so: a stop that follows it at once finds a handler.
         hooks = HookDispatcher(simulator)  # calls each ended task's notify_hook (suno/simulator/hooks.py)
         hooks.start()
+        signal.signal(signal.SIGTERM, _interrupt)  # honcho and `kill` stop us like Ctrl-C does
         try:
+            self.stdout.write(
+                f"Suno simulator listening on http://{host}:{bound_port} "
+                f"(media at {simulator.base_url}; faults: {faults or 'none'}{extras}). Ctrl-C to stop."
+            )
+            self.stdout.flush()
             server.serve_forever()
         except KeyboardInterrupt:
             self.stdout.write("Suno simulator stopped.")
