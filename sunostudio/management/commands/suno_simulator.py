@@ -13,7 +13,6 @@ from django.core.management.base import BaseCommand, CommandError
 
 from suno.simulator.app import Simulator
 from suno.simulator.control import serve_control_in_thread
-from suno.simulator.hooks import HookDispatcher
 from suno.simulator.server import make_server
 
 
@@ -68,21 +67,17 @@ class Command(BaseCommand):
         extras = f"; dialect: {simulator.dialect}"
         if control is not None:
             extras += f"; control API at {control_url}"
-        # Everything is running before the banner says so: a stop that follows it at once finds a handler.
-        hooks = HookDispatcher(simulator)  # calls each ended task's notify_hook (suno/simulator/hooks.py)
-        hooks.start()
+        self.stdout.write(
+            f"Suno simulator listening on http://{host}:{bound_port} "
+            f"(media at {simulator.base_url}; faults: {faults or 'none'}{extras}). Ctrl-C to stop."
+        )
+        self.stdout.flush()
         signal.signal(signal.SIGTERM, _interrupt)  # honcho and `kill` stop us like Ctrl-C does
         try:
-            self.stdout.write(
-                f"Suno simulator listening on http://{host}:{bound_port} "
-                f"(media at {simulator.base_url}; faults: {faults or 'none'}{extras}). Ctrl-C to stop."
-            )
-            self.stdout.flush()
             server.serve_forever()
         except KeyboardInterrupt:
             self.stdout.write("Suno simulator stopped.")
         finally:
-            hooks.stop()
             server.server_close()
             if control is not None:
                 control.shutdown()
