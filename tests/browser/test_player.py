@@ -200,6 +200,8 @@ def test_one_player_through_navigation_queue_keys_and_media_session(page, stack)
 
     # A public page's button carries its play-count URL: the player posts it on the first play.
     follow(page, page.locator(".share-link a").get_attribute("href"))
+    # The song page has the same heading: wait for the public page's address before touching its buttons.
+    expect(page).to_have_url(re.compile(r"/listen/\d+/$"))
     expect(page.get_by_role("heading", name="Lantern River", level=1)).to_be_visible()
     with page.expect_response(lambda r: r.url.endswith(f"/clips/{clip_ids[1]}/play/")) as counted:
         page.get_by_role("button", name="Play take 2").click()
