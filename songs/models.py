@@ -67,6 +67,8 @@ class Song(Hideable):
         STEMS_ALL = "stems_all", "All stems"
         STEMS_TWO = "stems_two", "Vocals and instrumental"
         UPLOAD = "upload", "Uploaded audio"
+        COVER = "cover", "Cover"
+        INFILL = "infill", "Replaced section"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Waiting to send"
@@ -89,6 +91,26 @@ class Song(Hideable):
         "songs.Clip", on_delete=models.SET_NULL, null=True, blank=True, related_name="derived_songs"
     )
     continue_at = models.FloatField(null=True, blank=True)
+    # Replace section: the window of the parent clip that the new takes sing again (seconds).
+    infill_start_s = models.FloatField(null=True, blank=True)
+    infill_end_s = models.FloatField(null=True, blank=True)
+    # A song's family: the original everything else was made from (NULL on the original itself), set when a
+    # derived song is created so the Library can group a family with one query.
+    family_root = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="family_members"
+    )
+    # "Fork": the song whose recipe this one copied with a field changed (its page shows the difference).
+    forked_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="forks"
+    )
+    # More options: metadata.control_sliders as sent (each 0..1, keys in suno.versions.CONTROL_SLIDERS) and
+    # metadata.vocal_gender ("f" or "m"), kept in the recipe.
+    control_sliders = models.JSONField(default=dict, blank=True)
+    vocal_gender = models.CharField(
+        max_length=1, blank=True, choices=[("f", "Female"), ("m", "Male")], default=""
+    )
+    # A/B: the take the creator kept (1 or 2), or none yet.
+    preferred_take = models.PositiveSmallIntegerField(null=True, blank=True)
     # Made with a persona: the name and upstream ids are copied here, so a song still says which persona
     # it used after the persona is deleted (the FK then goes to NULL).
     persona = models.ForeignKey(
@@ -185,6 +207,8 @@ class Song(Hideable):
             self.Kind.STEMS_ALL: Action.STEMS,
             self.Kind.STEMS_TWO: Action.STEMS,
             self.Kind.UPLOAD: Action.UPLOAD,
+            self.Kind.COVER: Action.COVER,
+            self.Kind.INFILL: Action.REPLACE,
         }.get(self.kind, Action.GENERATE)  # custom, description, persona: a generation
 
     @property
@@ -214,6 +238,8 @@ class Song(Hideable):
             "model_version",
             "instrumental",
             "description",
+            "control_sliders",
+            "vocal_gender",
         ]
         return {name: getattr(self, name) for name in fields}
 
@@ -596,6 +622,20 @@ class LyricsDraft(models.Model):
     @property
     def is_in_flight(self) -> bool:
         return self.state in (self.State.QUEUED, self.State.SUBMITTING, self.State.SUBMITTED)
+
+
+class CreateDraft(models.Model):
+    """What the creator last typed in the create form, saved a few seconds after typing stops and
+    restored on their next visit: one per creator, gone once the song is generated."""
+
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="create_draft"
+    )
+    fields = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Draft of {self.owner}"
 
 
 class CreatorProfile(models.Model):

@@ -77,6 +77,9 @@ def _song_create(
     """Save the request and its takes and queue the one paid call; a double click or a resubmitted form
     finds the same song (the unique idempotency key) and queues nothing."""
     refuse_if_suspended(user=owner, doing="make songs")
+    parent = fields.get("parent_clip")
+    if parent is not None:  # one family: everything made from a clip joins its song's original
+        fields.setdefault("family_root_id", parent.song.family_root_id or parent.song_id)
     with transaction.atomic():
         song, created = Song.objects.get_or_create(
             owner=owner, idempotency_key=idempotency_key, defaults=fields
