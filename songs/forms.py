@@ -51,6 +51,80 @@ def model_limits_json() -> str:
     )
 
 
+# --- More options: the advanced controls, shared by every form that makes music ------------------------
+
+SLIDER_ERROR = "Pick a value from 0 to 100."
+# A range input always sends a value, so its middle (where it starts) means "not set": nothing is sent and
+# the music service uses its own default. The form says so beside the sliders.
+SLIDER_UNSET = 50
+# The studio's 0–100 slider names, in the order of suno.versions.CONTROL_SLIDERS (the upstream's 0–1 keys).
+SLIDER_KEYS = dict(
+    zip(("weirdness", "style_influence", "audio_influence"), versions.CONTROL_SLIDERS, strict=True)
+)
+VOCAL_GENDER_CHOICES = [("", "None"), ("f", "Female"), ("m", "Male")]
+
+
+class RangeInput(forms.NumberInput):
+    input_type = "range"
+
+
+def slider_field(label: str, help_text: str) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label,
+        help_text=help_text,
+        min_value=0,
+        max_value=100,
+        required=False,
+        initial=SLIDER_UNSET,
+        widget=RangeInput(attrs={"min": 0, "max": 100, "step": 1}),
+        error_messages={key: SLIDER_ERROR for key in ("invalid", "min_value", "max_value")},
+    )
+
+
+class MoreOptionsMixin(forms.Form):
+    """The "More options" fields (weirdness, style influence, audio influence, vocal gender), for any form
+    that makes music: `class CoverForm(MoreOptionsMixin, forms.Form)`, render them with
+    `{% include "songs/more_options.html" %}` inside the <form>, and pass `**form.more_options()` to the
+    service (Song.control_sliders / Song.vocal_gender). Audio influence is offered only when the song has
+    source audio (a cover, an upload): set `has_source_audio = True` on the form class (or on the instance
+    before calling `super().__init__`). A slider left empty or at SLIDER_UNSET is not sent."""
+
+    has_source_audio = False
+
+    weirdness = slider_field("Weirdness", "Low keeps it safe; high takes risks.")
+    style_influence = slider_field("Style influence", "How closely the music follows your style tags.")
+    audio_influence = slider_field("Audio influence", "How closely the music follows the source audio.")
+    vocal_gender = forms.ChoiceField(
+        label="Vocal gender", choices=VOCAL_GENDER_CHOICES, required=False, widget=forms.RadioSelect
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.has_source_audio:
+            del self.fields["audio_influence"]
+
+    @property
+    def slider_fields(self) -> list:
+        return [self[name] for name in SLIDER_KEYS if name in self.fields]
+
+    def more_options(self) -> dict:
+        """`control_sliders` (0..1 floats under the upstream's keys) and `vocal_gender`, for the Song."""
+        data = self.cleaned_data
+        sliders = {
+            key: round(data[name] / 100, 2)
+            for name, key in SLIDER_KEYS.items()
+            if name in self.fields and data.get(name) not in (None, SLIDER_UNSET)
+        }
+        return {"control_sliders": sliders, "vocal_gender": data.get("vocal_gender") or ""}
+
+    @staticmethod
+    def more_options_initial(song: Song) -> dict:
+        """A song's stored controls as this form's initial values (Make another, Fork)."""
+        stored = song.control_sliders or {}
+        initial = {name: round(stored[key] * 100) for name, key in SLIDER_KEYS.items() if key in stored}
+        return {**initial, "vocal_gender": song.vocal_gender}
+
+
 class SongForm(forms.Form):
     MODES = [(Song.Kind.CUSTOM, "Custom lyrics"), (Song.Kind.DESCRIPTION, "From a description")]
 
