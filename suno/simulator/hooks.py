@@ -2,8 +2,9 @@
 
 The lifecycle is computed from the clock, so nothing notices an end by itself: `deliver_notifications`
 sends whatever has ended since it last looked. Tests call it after moving a ManualClock; a served
-simulator runs `HookDispatcher`, a thread that calls it twice a second. A hook that doesn't answer is not
-tried again (what the family's relays do is undocumented; the studio must not rely on hooks anyway).
+simulator calls it from its server loop, twice a second (server.SimulatorHTTPServer.service_actions).
+A hook that doesn't answer is not tried again (what the family's relays do is undocumented; the
+studio must not rely on hooks anyway).
 """
 
 from __future__ import annotations
@@ -54,17 +55,14 @@ def http_post(url: str, task: dict[str, Any]) -> None:
     httpx.post(url, json=task, timeout=5.0)
 
 
-class HookDispatcher(threading.Thread):
-    """Delivers a served simulator's hooks every `interval` seconds until stopped."""
+def post_in_background(url: str, task: dict[str, Any]) -> None:
+    """Each hook call on a short-lived daemon thread: a slow or dead hook never holds up the server loop
+    that found it due, and with no hooks due no thread exists."""
+    threading.Thread(target=_post_quietly, args=(url, task), name="suno-simulator-hook", daemon=True).start()
 
-    def __init__(self, simulator: HookCalls, *, post: Post = http_post, interval: float = 0.5) -> None:
-        super().__init__(name="suno-simulator-hooks", daemon=True)
-        self.simulator, self.post, self.interval = simulator, post, interval
-        self.stopped = threading.Event()
 
-    def run(self) -> None:
-        while not self.stopped.wait(self.interval):
-            self.simulator.deliver_notifications(self.post)
-
-    def stop(self) -> None:
-        self.stopped.set()
+def _post_quietly(url: str, task: dict[str, Any]) -> None:
+    try:
+        http_post(url, task)
+    except Exception as error:  # noqa: BLE001 - nobody waits on a hook's answer
+        logger.info("notify_hook %s: %s", url, error)

@@ -7,7 +7,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .app import Simulator
-from .hooks import HookDispatcher
+from .hooks import post_in_background
 
 
 class SimulatorRequestHandler(BaseHTTPRequestHandler):
@@ -42,21 +42,31 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
         pass
 
 
-def make_server(simulator: Simulator, host: str = "127.0.0.1", port: int = 8765) -> ThreadingHTTPServer:
+class SimulatorHTTPServer(ThreadingHTTPServer):
+    simulator: Simulator
+
+    def service_actions(self) -> None:
+        """Called by serve_forever on every turn of its loop (each 0.5 s): the tasks that ended since the
+        last turn call their notify_hook. In the loop rather than a thread of its own, so a served
+        simulator has no extra thread to stop."""
+        self.simulator.deliver_notifications(post_in_background)
+
+
+def make_server(simulator: Simulator, host: str = "127.0.0.1", port: int = 8765) -> SimulatorHTTPServer:
     handler = type("BoundSimulatorRequestHandler", (SimulatorRequestHandler,), {"simulator": simulator})
-    server = ThreadingHTTPServer((host, port), handler)
+    server = SimulatorHTTPServer((host, port), handler)
+    server.simulator = simulator
     server.daemon_threads = True
     return server
 
 
 def serve_in_thread(
     simulator: Simulator, host: str = "127.0.0.1", port: int = 0
-) -> tuple[ThreadingHTTPServer, threading.Thread, str]:
+) -> tuple[SimulatorHTTPServer, threading.Thread, str]:
     """Serve on a free port (port=0) in a daemon thread; media URLs then point at the real port."""
     server = make_server(simulator, host, port)
     base_url = f"http://{host}:{server.server_address[1]}"
     simulator.base_url = base_url
     thread = threading.Thread(target=server.serve_forever, name="suno-simulator", daemon=True)
     thread.start()
-    HookDispatcher(simulator).start()  # a daemon: it ends with the process
     return server, thread, base_url

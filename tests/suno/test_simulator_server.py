@@ -181,6 +181,47 @@ def test_the_control_api_of_a_real_process():
     assert process.returncode == 0
 
 
+def test_the_command_calls_notify_hook_when_a_task_ends():
+    """`make run`'s simulator is this command: its server loop calls each ended task's hook once."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    arrived, bodies = threading.Event(), []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+            arrived.set()
+
+        def log_message(self, *args):
+            pass
+
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    command = [sys.executable, "manage.py", "suno_simulator", "--port", "0"]
+    command += ["--streaming-after", "0.2", "--complete-after", "0.4"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = read_banner(process)
+        base = "http://127.0.0.1:" + line.split("listening on http://127.0.0.1:", 1)[1].split()[0]
+        hook = f"http://127.0.0.1:{receiver.server_address[1]}/hooks/1/"
+        body = {"mv": "chirp-auk", "prompt": "[Verse]\nla la", "tags": "pop", "title": "Hooked"}
+        status, submitted = call(f"{base}/suno/submit/music", {**body, "notify_hook": hook}, key="k")
+        assert status == 200
+        assert arrived.wait(15), "the hook was never called"
+        assert bodies[0]["task_id"] == submitted["data"] and len(bodies) == 1
+    finally:
+        receiver.shutdown()
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+    assert process.returncode == 0
+
+
 def test_an_unknown_dialect_stops_the_command_with_a_clear_message():
     command = [sys.executable, "manage.py", "suno_simulator", "--port", "0", "--dialect", "gremlins"]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
