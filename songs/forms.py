@@ -117,6 +117,13 @@ class MoreOptionsMixin(forms.Form):
         }
         return {"control_sliders": sliders, "vocal_gender": data.get("vocal_gender") or ""}
 
+    def more_options_set(self) -> bool:
+        """Whether any of them is set (only meaningful once the form is cleaned)."""
+        if not hasattr(self, "cleaned_data"):
+            return False
+        chosen = self.more_options()
+        return bool(chosen["control_sliders"] or chosen["vocal_gender"])
+
     @staticmethod
     def more_options_initial(song: Song) -> dict:
         """A song's stored controls as this form's initial values (Make another, Fork)."""
@@ -125,7 +132,7 @@ class MoreOptionsMixin(forms.Form):
         return {**initial, "vocal_gender": song.vocal_gender}
 
 
-class SongForm(forms.Form):
+class SongForm(MoreOptionsMixin, forms.Form):
     MODES = [(Song.Kind.CUSTOM, "Custom lyrics"), (Song.Kind.DESCRIPTION, "From a description")]
 
     mode = forms.ChoiceField(choices=MODES, initial=Song.Kind.CUSTOM, widget=forms.RadioSelect)
@@ -182,6 +189,12 @@ class SongForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("persona"):
+            if self.more_options_set():
+                self.add_error(
+                    None,
+                    "The music service takes no More options with a persona: set the sliders back to 50 "
+                    "and Vocal gender to None, or choose No persona.",
+                )
             if data.get("mode") == Song.Kind.DESCRIPTION:
                 self.add_error("mode", "A persona sings your own lyrics: choose Custom lyrics.")
             if data.get("instrumental"):
@@ -216,6 +229,7 @@ class SongForm(forms.Form):
         """The fields a Song keeps, for the chosen mode."""
         data = self.cleaned_data
         common = {"model_version": data["model_version"], "instrumental": data["instrumental"]}
+        common.update(self.more_options())
         if data["mode"] == Song.Kind.DESCRIPTION:
             return {**common, "kind": Song.Kind.DESCRIPTION, "description": data["description"].strip()}
         persona = data.get("persona")
@@ -390,6 +404,181 @@ class ProfileForm(forms.Form):
 
 
 STEM_KINDS = {"all": Song.Kind.STEMS_ALL, "two": Song.Kind.STEMS_TWO}
+
+
+# --- Cover and replace section: new songs made from a finished take -------------------------------------
+
+
+def cover_version_choices() -> list[tuple[str, str]]:
+    return [(v.mv, v.choice_label) for v in catalogue.cover_versions()]
+
+
+def replace_version_choices() -> list[tuple[str, str]]:
+    return [(v.mv, v.choice_label) for v in catalogue.replace_versions()]
+
+
+def clip_lyrics(clip: Clip) -> str:
+    """The words a take sings: what the upstream echoed (a description song's lyrics Suno wrote, a whole
+    song's joined parts), else the recipe's."""
+    sung = (clip.metadata or {}).get("prompt") if isinstance(clip.metadata, dict) else ""
+    return (sung if isinstance(sung, str) else "") or clip.song.lyrics
+
+
+def _version_for(parent: Clip, offered: dict[str, str]) -> str:
+    """The parent's own version when it may be used here, else the first one offered."""
+    if parent.song.model_version in offered:
+        return parent.song.model_version
+    return next(iter(offered), "")
+
+
+def _check_version_limits(form: forms.Form, data: dict, names: tuple[str, ...]) -> None:
+    version = catalogue.get_version(data.get("model_version") or "")
+    if version is None:
+        return
+    limits = {"lyrics": version.lyrics_max, "tags": version.tags_max}
+    for name in names:
+        value = data.get(name) or ""
+        if len(value) > limits[name]:
+            form.add_error(
+                name, f"{version.label} takes at most {limits[name]:,} characters here; this has {len(value):,}."
+            )
+
+
+class CoverForm(MoreOptionsMixin, forms.Form):
+    """A new version of a finished take in another style: the tune stays, the style (and maybe the words)
+    change. Only versions.COVER_MODELS the catalogue offers. More options include Audio influence: how
+    closely the cover follows the take it covers."""
+
+    has_source_audio = True
+
+    tags = OneLineCharField(
+        label="New style", error_messages={"required": "Describe the new style, e.g. “jazz trio, brushed drums”."}
+    )
+    title = OneLineCharField(max_length=versions.TITLE_MAX, required=False)
+    lyrics = forms.CharField(
+        label="New lyrics (optional)", widget=forms.Textarea(attrs={"rows": 6}), required=False, strip=False
+    )
+    instrumental = forms.BooleanField(required=False, label="Instrumental (no vocals)")
+    model_version = forms.ChoiceField(label="Model version", choices=cover_version_choices)
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    prefix = "cover"
+
+    def __init__(self, *args, parent: Clip, **kwargs):
+        self.parent = parent
+        kwargs["initial"] = {
+            "idempotency_key": uuid.uuid4(),
+            "title": parent.song.title or parent.title,
+            "model_version": _version_for(parent, dict(cover_version_choices())),
+            **(kwargs.get("initial") or {}),
+        }
+        super().__init__(*args, **kwargs)
+        self.fields["title"].widget.attrs.update({"maxlength": versions.TITLE_MAX, "autocomplete": "off"})
+        self.fields["tags"].widget.attrs["placeholder"] = "e.g. acoustic jazz trio, brushed drums, male vocals"
+        self.fields["lyrics"].widget.attrs["placeholder"] = "Leave empty to keep the original's words"
+        self.fields["model_version"].error_messages["invalid_choice"] = (
+            "Covers can be made only with " + ", ".join(label for _, label in cover_version_choices()) + "."
+        )
+
+    def clean(self):
+        data = super().clean()
+        _check_version_limits(self, data, ("lyrics", "tags"))
+        if not data.get("instrumental") and not (data.get("lyrics") or "").strip():
+            if not clip_lyrics(self.parent).strip() and not self.parent.song.instrumental:
+                self.add_error("lyrics", "This take has no words we know of: write the lyrics, or tick Instrumental.")
+        return data
+
+    def recipe(self) -> dict:
+        data = self.cleaned_data
+        instrumental = data["instrumental"] or (
+            not data["lyrics"].strip() and self.parent.song.instrumental
+        )
+        lyrics = "" if instrumental else (data["lyrics"].strip() or clip_lyrics(self.parent).strip())
+        return {
+            "title": (data["title"] or "").strip() or self.parent.song.display_title,
+            "lyrics": lyrics,
+            "tags": data["tags"].strip(),
+            "instrumental": instrumental,
+            "model_version": data["model_version"],
+            **self.more_options(),
+        }
+
+
+class ReplaceSectionForm(forms.Form):
+    """Sing a part of a finished take again: the window in seconds, and the song's lyrics with that part
+    rewritten (the upstream takes the whole song's words, docs/upstream.md §5.4). The contract names no
+    shortest or longest window, so only "inside the take, start before end" is checked."""
+
+    start_s = forms.FloatField(
+        label="Start (seconds)", widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"})
+    )
+    end_s = forms.FloatField(
+        label="End (seconds)", widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"})
+    )
+    lyrics = forms.CharField(
+        label="Lyrics, with the part you replace rewritten",
+        widget=forms.Textarea(attrs={"rows": 8}),
+        strip=False,
+        error_messages={"required": "Write the lyrics the new part should sing."},
+    )
+    tags = OneLineCharField(label="Style (optional)", required=False)
+    model_version = forms.ChoiceField(label="Model version", choices=replace_version_choices)
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    prefix = "replace"
+
+    def __init__(self, *args, parent: Clip, **kwargs):
+        self.parent = parent
+        kwargs["initial"] = {
+            "idempotency_key": uuid.uuid4(),
+            "lyrics": clip_lyrics(parent),
+            "tags": parent.song.tags,
+            "model_version": _version_for(parent, dict(replace_version_choices())),
+            **(kwargs.get("initial") or {}),
+        }
+        super().__init__(*args, **kwargs)
+        for name in ("start_s", "end_s"):
+            self.fields[name].widget.attrs["min"] = "0"
+            if parent.duration:
+                self.fields[name].widget.attrs["max"] = f"{parent.duration:.2f}"
+        self.fields["model_version"].error_messages["invalid_choice"] = (
+            "A section can be replaced only with "
+            + ", ".join(label for _, label in replace_version_choices())
+            + "."
+        )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_s"), data.get("end_s")
+        duration = self.parent.duration or 0
+        if start is not None and end is not None:
+            start, end = round(start, 2), round(end, 2)  # what the client sends (2 decimals)
+            if start < 0:
+                self.add_error("start_s", "Start at 0 seconds or later.")
+            elif duration and end > duration:
+                self.add_error(
+                    "end_s",
+                    f"This take is {seconds_display(duration)} long ({duration:.2f} s): end within it.",
+                )
+            elif start >= end:
+                self.add_error("end_s", "End after the start: pick a part at least 0.01 s long.")
+            else:
+                data["start_s"], data["end_s"] = start, end
+        _check_version_limits(self, data, ("lyrics", "tags"))
+        if "lyrics" in data and not data["lyrics"].strip():
+            self.add_error("lyrics", "Write the lyrics the new part should sing.")
+        return data
+
+    def recipe(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "infill_start_s": data["start_s"],
+            "infill_end_s": data["end_s"],
+            "lyrics": data["lyrics"].strip(),
+            "tags": (data["tags"] or "").strip() or self.parent.song.tags,
+            "model_version": data["model_version"],
+        }
+
 
 
 # --- The Library: its search and filters (all in the URL) ------------------------------------------------

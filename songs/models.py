@@ -220,6 +220,15 @@ class Song(Hideable):
         return self.state == self.State.SUBMITTED and bool(clips) and all(c.is_failed for c in clips)
 
     @property
+    def infill_window_display(self) -> str:
+        """A replaced section's window as m:ss–m:ss ("0:42–1:05"), floored as players show times."""
+        if self.infill_start_s is None or self.infill_end_s is None:
+            return ""
+        return "–".join(
+            f"{int(s) // 60}:{int(s) % 60:02d}" for s in (self.infill_start_s, self.infill_end_s)
+        )
+
+    @property
     def excluded_styles_ignored(self) -> bool:
         """A relay that keeps only the fields it knows drops negative_tags (docs/upstream.md §11): the
         finished takes' metadata then comes back without them."""
@@ -242,6 +251,24 @@ class Song(Hideable):
             "vocal_gender",
         ]
         return {name: getattr(self, name) for name in fields}
+
+    MORE_OPTIONS_LABELS = {
+        "weirdness_constraint": "Weirdness",
+        "style_weight": "Style influence",
+        "audio_weight": "Audio influence",
+    }
+
+    def more_options_display(self) -> list[tuple[str, str]]:
+        """The recipe's More options as the song page shows them: 0–100, as the creator set them."""
+        sliders = self.control_sliders or {}
+        shown = [
+            (label, str(round(float(sliders[key]) * 100)))
+            for key, label in self.MORE_OPTIONS_LABELS.items()
+            if isinstance(sliders.get(key), int | float)
+        ]
+        if self.vocal_gender:
+            shown.append(("Vocal gender", self.get_vocal_gender_display()))
+        return shown
 
 
 class ClipQuerySet(models.QuerySet):
@@ -441,6 +468,14 @@ class Clip(Hideable):
             done = index < reached or (index == reached and self.is_complete)
             steps.append((label, "done" if done else ("current" if index == reached else "")))
         return steps
+
+    @property
+    def stem_name(self) -> str:
+        """A stem's part ("Vocals", "Drums"): the upstream titles stems "<title> - <Stem>" (docs/upstream.md §5.7)."""
+        title = self.title or ""
+        if " - " in title:
+            return title.rsplit(" - ", 1)[1].strip() or f"Stem {self.take}"
+        return title or f"Stem {self.take}"
 
     @property
     def duration_display(self) -> str:

@@ -30,7 +30,8 @@ from accounts.models import Action
 from moderation.services import refuse_if_suspended
 from suno import errors as suno_errors
 from suno import types as suno_types
-from suno.client import SunoClient
+from suno import versions
+from suno.client import SunoClient, control_metadata
 from sunostudio import paid_calls
 from sunostudio.errors import Refused
 from sunostudio.jobs import enqueue
@@ -182,6 +183,108 @@ def clip_concat(*, owner, clip: Clip, idempotency_key: UUID) -> tuple[Song, bool
     )
 
 
+def can_cover(clip: Clip) -> bool:
+    """Any finished take the upstream knows can be covered, an upload too (docs/upstream.md §5.4, §5.5)."""
+    return clip.is_complete and bool(clip.upstream_id)
+
+
+def clip_cover(
+    *,
+    owner,
+    parent: Clip,
+    idempotency_key: UUID,
+    tags: str,
+    title: str,
+    lyrics: str,
+    instrumental: bool,
+    model_version: str,
+    **options: Any,
+) -> tuple[Song, bool]:
+    """Two takes of the parent in a new style. The body names the source by `cover_clip_id`, not
+    `continue_clip_id`, so the relay's task_id rule (§11) does not apply. `options`: the More options
+    fields (control_sliders, vocal_gender) when the form has them."""
+    if not can_cover(parent):
+        raise Refused("Only a finished take can be covered.")
+    return _song_create(
+        owner=owner,
+        idempotency_key=idempotency_key,
+        takes=CLIPS_PER_GENERATION,
+        kind=Song.Kind.COVER,
+        parent_clip=parent,
+        title=title,
+        lyrics=lyrics,
+        tags=tags,
+        instrumental=instrumental,
+        model_version=model_version,
+        **options,
+    )
+
+
+def can_replace_section(clip: Clip) -> bool:
+    """A stem is one instrument of a song, not a song to sing a part of again."""
+    return (
+        clip.is_complete
+        and bool(clip.upstream_id)
+        and bool(clip.duration)
+        and clip.song.kind not in (Song.Kind.STEMS_ALL, Song.Kind.STEMS_TWO)
+    )
+
+
+def clip_replace_section(
+    *,
+    owner,
+    parent: Clip,
+    idempotency_key: UUID,
+    infill_start_s: float,
+    infill_end_s: float,
+    lyrics: str,
+    tags: str,
+    model_version: str,
+) -> tuple[Song, bool]:
+    """Two takes, each the whole parent with [start, end) sung anew (task=infill, §5.4)."""
+    if not can_replace_section(parent):
+        raise Refused("A section can be replaced in a finished take only.")
+    if not 0 <= infill_start_s < infill_end_s <= (parent.duration or 0):
+        raise Refused("Pick a part inside the take: the start before the end.")
+    _refuse_without_relay_task(parent, doing="replace a section of")  # continue_clip_id: the §11 rule
+    return _song_create(
+        owner=owner,
+        idempotency_key=idempotency_key,
+        takes=CLIPS_PER_GENERATION,
+        kind=Song.Kind.INFILL,
+        parent_clip=parent,
+        infill_start_s=infill_start_s,
+        infill_end_s=infill_end_s,
+        title=parent.song.title or parent.title,
+        lyrics=lyrics,
+        tags=tags,
+        model_version=model_version,
+    )
+
+
+def can_join_infill(clip: Clip) -> bool:
+    """A replaced-section take is confirmed as a song of its own by concat with is_infill (§5.6)."""
+    return clip.is_complete and bool(clip.upstream_id) and clip.song.kind == Song.Kind.INFILL
+
+
+def clip_join_infill(*, owner, clip: Clip, idempotency_key: UUID) -> tuple[Song, bool]:
+    if not can_join_infill(clip):
+        raise Refused("Only a finished take with a replaced section can be joined into the whole song.")
+    existing = _existing_result(owner=owner, kind=Song.Kind.CONCAT, clip=clip)
+    if existing is not None:
+        return existing, False
+    return _song_create(
+        owner=owner,
+        idempotency_key=idempotency_key,
+        takes=1,
+        kind=Song.Kind.CONCAT,
+        parent_clip=clip,
+        title=clip.song.title,
+        tags=clip.song.tags,
+        model_version=clip.song.model_version,
+    )
+
+
 def can_separate(clip: Clip) -> bool:
     return (
         clip.is_complete
@@ -283,13 +386,17 @@ def _send(client: SunoClient, song: Song) -> suno_types.Submission:
     hook = callbacks.hook_url(song)  # "" unless SITE_URL is set: then the upstream may call us when done
     if song.kind in (Song.Kind.EXTEND, Song.Kind.CONCAT, Song.Kind.STEMS_ALL, Song.Kind.STEMS_TWO):
         return _send_from_clip(client, song, hook)
+    if song.kind in (Song.Kind.COVER, Song.Kind.INFILL):
+        return _send_remake(client, song, hook)
     if song.persona_upstream_id:
         return _send_with_persona(client, song, hook)
+    metadata = song_control_metadata(song)
     if song.kind == Song.Kind.DESCRIPTION:
         return client.generate_from_description(
             description=song.description,
             mv=song.model_version,
             instrumental=song.instrumental,
+            metadata=metadata,
             notify_hook=hook,
         )
     if song.instrumental:
@@ -298,6 +405,7 @@ def _send(client: SunoClient, song: Song) -> suno_types.Submission:
             title=song.title,
             mv=song.model_version,
             negative_tags=song.negative_tags,
+            metadata=metadata,
             notify_hook=hook,
         )
     return client.generate_custom(
@@ -306,8 +414,29 @@ def _send(client: SunoClient, song: Song) -> suno_types.Submission:
         title=song.title,
         mv=song.model_version,
         negative_tags=song.negative_tags,
+        metadata=metadata,
         notify_hook=hook,
     )
+
+
+def song_control_metadata(song: Song) -> dict:
+    """More options as the submit body's `metadata` (empty: none sent). The catalogue has no per-version
+    flag for them, so every version gets them; a relay that drops `metadata` just ignores them (§11)."""
+    sliders = {
+        key: song.control_sliders[key]
+        for key in versions.CONTROL_SLIDERS
+        if key in (song.control_sliders or {})
+    }
+    return control_metadata(
+        weirdness=_percent(sliders.get("weirdness_constraint")),
+        style_influence=_percent(sliders.get("style_weight")),
+        audio_influence=_percent(sliders.get("audio_weight")),
+        vocal_gender=song.vocal_gender if song.vocal_gender in versions.VOCAL_GENDERS else "",
+    )
+
+
+def _percent(value: float | None) -> int | None:
+    return None if value is None else round(float(value) * 100)
 
 
 def _send_with_persona(client: SunoClient, song: Song, hook: str) -> suno_types.Submission:
@@ -351,12 +480,44 @@ def _send_from_clip(client: SunoClient, song: Song, hook: str) -> suno_types.Sub
             notify_hook=hook,
         )
     if song.kind == Song.Kind.CONCAT:
-        return client.concat(clip_id=parent.upstream_id, is_infill=False, notify_hook=hook)
+        # A replaced section is confirmed with is_infill=true; an extension chain is joined with false (§5.6).
+        is_infill = parent.song.kind == Song.Kind.INFILL
+        return client.concat(clip_id=parent.upstream_id, is_infill=is_infill, notify_hook=hook)
     return client.separate_stems(
         clip_id=parent.upstream_id,
         task_id=source_task_id,
         title=song.title,
         full=song.kind == Song.Kind.STEMS_ALL,
+        notify_hook=hook,
+    )
+
+
+def _send_remake(client: SunoClient, song: Song, hook: str) -> suno_types.Submission:
+    """Cover and replace section: the parent sung again, whole (cover) or in a window (infill)."""
+    parent = song.parent_clip
+    if parent is None or not parent.upstream_id:
+        raise suno_errors.BadRequest("the clip this was made from no longer exists")
+    if song.kind == Song.Kind.COVER:
+        return client.cover(
+            clip_id=parent.upstream_id,
+            mv=song.model_version,
+            lyrics=song.lyrics,
+            tags=song.tags,
+            title=song.title,
+            negative_tags=song.negative_tags,
+            instrumental=song.instrumental,
+            metadata=song_control_metadata(song) or None,
+            notify_hook=hook,
+        )
+    return client.replace_section(
+        clip_id=parent.upstream_id,
+        start_s=float(song.infill_start_s or 0),
+        end_s=float(song.infill_end_s or 0),
+        mv=song.model_version,
+        lyrics=song.lyrics,
+        tags=song.tags,
+        title=song.title,
+        task_id=parent.upstream_task_id,
         notify_hook=hook,
     )
 
@@ -649,6 +810,12 @@ def song_rename(*, song: Song, title: str) -> None:
 def song_like(*, song: Song, liked: bool) -> None:
     Song.objects.filter(pk=song.pk).update(is_liked=liked)
     song.is_liked = liked
+
+
+def song_keep_take(*, song: Song, take: int | None) -> None:
+    """A/B: the take the creator keeps (None: neither). The Library and the family page list it first."""
+    Song.objects.filter(pk=song.pk).update(preferred_take=take, updated_at=timezone.now())
+    song.preferred_take = take
 
 
 def _trashable(songs):

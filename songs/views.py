@@ -7,7 +7,7 @@ import uuid
 
 from django.contrib import messages
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,13 +19,15 @@ from moderation.services import user_is_suspended
 from sunostudio.errors import Refused
 from sunostudio.media import media_response
 
-from . import peaks, selectors, services, tasks
+from . import export, peaks, selectors, services, tasks
 from .forms import (
     STEM_KINDS,
+    CoverForm,
     ExtendForm,
     LibraryFilterForm,
     LyricsIdeaForm,
     ProfileForm,
+    ReplaceSectionForm,
     SongForm,
     SongRenameForm,
     UploadForm,
@@ -36,6 +38,7 @@ from .timing import timed_lines, to_lrc, to_srt
 
 LAYOUT_COOKIE = "library_view"  # list or grid, remembered from the last ?view=
 LAYOUTS = ("list", "grid")
+STEM_SONG_KINDS = (Song.Kind.STEMS_ALL, Song.Kind.STEMS_TWO)
 
 
 @require_GET
@@ -263,6 +266,7 @@ def _initial_from_song(request: HttpRequest) -> dict | None:
     if source is None:
         return None
     initial = {**source.recipe(), "mode": source.kind, "idempotency_key": uuid.uuid4()}
+    initial.update(SongForm.more_options_initial(source))
     if source.persona_id and selectors.personas_usable_by(request.user).filter(pk=source.persona_id).exists():
         initial["persona"] = source.persona_id
     return initial
@@ -272,7 +276,49 @@ def _initial_from_song(request: HttpRequest) -> dict | None:
 def song_detail(request: HttpRequest, pk: int) -> HttpResponse:
     song = get_object_or_404(Song.objects.owned_by(request.user), pk=pk)
     context = {"song": song, "clips": song.clips.order_by("take"), "steps": selectors.song_chain_steps(song)}
+    context["family_size"] = selectors.family_size(user=request.user, song=song)
+    context["source_clip"] = selectors.song_source(song)  # "Cover of …", "Replaced 0:42–1:05 of …"
     return render(request, "songs/song_detail.html", context)
+
+
+# --- Families: the tree of everything made from one original, A/B of two takes, stems -------------------
+
+
+@require_GET
+def song_family(request: HttpRequest, pk: int) -> HttpResponse:
+    song = _owned_song(request, pk)
+    family = selectors.song_family(user=request.user, song=song)
+    return render(request, "songs/song_family.html", {"song": song, "family": family})
+
+
+@require_POST
+def song_keep_take(request: HttpRequest, pk: int) -> HttpResponse:
+    song = _owned_song(request, pk)
+    takes = set(song.clips.filter(status=Clip.Status.COMPLETE).values_list("take", flat=True))
+    try:
+        take = int(request.POST.get("take", ""))
+    except ValueError:
+        take = None
+    if take not in takes:
+        messages.error(request, "That take can't be kept: it isn't a finished take of this song.")
+    elif song.preferred_take == take:  # pressed again: keep neither
+        services.song_keep_take(song=song, take=None)
+        messages.info(request, f"Take {take} is no longer marked as the one you keep.")
+    else:
+        services.song_keep_take(song=song, take=take)
+        messages.success(request, f"Kept take {take}: the Library and the family page list it first.")
+    return redirect(song)
+
+
+@require_GET
+def song_stems_zip(request: HttpRequest, pk: int) -> HttpResponse:
+    song = get_object_or_404(Song.objects.owned_by(request.user).filter(kind__in=STEM_SONG_KINDS), pk=pk)
+    stems = [c for c in song.clips.order_by("take") if c.is_complete and c.audio_file]
+    if not stems:
+        raise Http404("No stem is saved yet")
+    response = StreamingHttpResponse(export.stems_stream(song, stems), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{export.stems_zip_name(song)}"'
+    return response
 
 
 @require_POST
@@ -355,7 +401,14 @@ def _asset_context(clip: Clip, kind: str, asset: ClipAsset | None) -> dict:
     return {"clip": clip, "song": clip.song, "kind": kind, "asset": asset, "lines": lines}
 
 
-def _clip_page(request: HttpRequest, clip: Clip, *, extend_form: ExtendForm | None = None) -> HttpResponse:
+def _clip_page(
+    request: HttpRequest,
+    clip: Clip,
+    *,
+    extend_form: ExtendForm | None = None,
+    cover_form: CoverForm | None = None,
+    replace_form: ReplaceSectionForm | None = None,
+) -> HttpResponse:
     peaks.clip_peaks_backfill_request(clip)  # archived before waveforms existed: a job draws it, not us
     assets = {asset.kind: asset for asset in clip.assets.all()}
     derived = selectors.derived_songs(clip)
@@ -373,6 +426,7 @@ def _clip_page(request: HttpRequest, clip: Clip, *, extend_form: ExtendForm | No
         "cannot_split": services.NO_RELAY_TASK.format(doing="split"),
         "extend_form": extend_form
         or ExtendForm(parent=clip, default_model=selectors.default_model_for(request.user)),
+        **_remake_context(clip, derived, cover_form=cover_form, replace_form=replace_form),
     }
     return render(request, "songs/clip_detail.html", context)
 
@@ -483,6 +537,81 @@ def clip_stems(request: HttpRequest, pk: int, mode: str) -> HttpResponse:
     if created:
         messages.success(request, "Separating the stems — they appear below as they finish.")
     return redirect(reverse("songs:clip_detail", args=[clip.pk]) + "#stems")
+
+
+# --- Cover and replace section: new songs from a finished take -----------------------------------------
+
+
+def _remake_context(clip: Clip, derived, *, cover_form=None, replace_form=None) -> dict:
+    return {
+        "can_cover": services.can_cover(clip),
+        "can_replace": services.can_replace_section(clip),
+        "can_join_infill": services.can_join_infill(clip),
+        "cannot_replace": services.NO_RELAY_TASK.format(doing="replace a section of"),
+        "cover_form": cover_form or CoverForm(parent=clip),
+        "replace_form": replace_form or ReplaceSectionForm(parent=clip),
+        "covers": derived.covers,
+        "replacements": derived.replacements,
+    }
+
+
+@require_POST
+def clip_cover(request: HttpRequest, pk: int) -> HttpResponse:
+    clip = _owned_clip(request, pk)
+    form = CoverForm(request.POST, parent=clip)
+    if not form.is_valid():
+        return _clip_page(request, clip, cover_form=form)  # 200 with what was typed
+    try:
+        song, created = services.clip_cover(
+            owner=request.user,
+            parent=clip,
+            idempotency_key=form.cleaned_data["idempotency_key"],
+            **form.recipe(),
+        )
+    except Refused as refusal:
+        form.add_error(None, refusal.user_message)
+        return _clip_page(request, clip, cover_form=form)
+    if created:
+        messages.success(request, "Making the cover — your two takes will appear below in a moment.")
+    return redirect(song)
+
+
+@require_POST
+def clip_replace_section(request: HttpRequest, pk: int) -> HttpResponse:
+    clip = _owned_clip(request, pk)
+    form = ReplaceSectionForm(request.POST, parent=clip)
+    if not form.is_valid():
+        return _clip_page(request, clip, replace_form=form)
+    try:
+        song, created = services.clip_replace_section(
+            owner=request.user,
+            parent=clip,
+            idempotency_key=form.cleaned_data["idempotency_key"],
+            **form.recipe(),
+        )
+    except Refused as refusal:
+        form.add_error(None, refusal.user_message)
+        return _clip_page(request, clip, replace_form=form)
+    if created:
+        messages.success(request, "Replacing the section — your two takes will appear below in a moment.")
+    return redirect(song)
+
+
+@require_POST
+def clip_join_infill(request: HttpRequest, pk: int) -> HttpResponse:
+    clip = _owned_clip(request, pk)
+    key = _posted_key(request)
+    if key is None:
+        messages.error(request, "This page was out of date. Press Join into the whole song again.")
+        return redirect("songs:clip_detail", clip.pk)
+    try:
+        song, created = services.clip_join_infill(owner=request.user, clip=clip, idempotency_key=key)
+    except Refused as refusal:
+        messages.error(request, refusal.user_message)
+        return redirect("songs:clip_detail", clip.pk)
+    if created:
+        messages.success(request, "Joining the new section into the whole song.")
+    return redirect(song)
 
 
 def _posted_key(request: HttpRequest) -> uuid.UUID | None:

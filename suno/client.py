@@ -200,7 +200,14 @@ class SunoClient(Gateway):
 
     @paid("generate")
     def generate_instrumental(
-        self, *, tags: str, title: str, mv: str, negative_tags: str = "", notify_hook: str = ""
+        self,
+        *,
+        tags: str,
+        title: str,
+        mv: str,
+        negative_tags: str = "",
+        metadata: dict | None = None,
+        notify_hook: str = "",
     ) -> Submission:
         # §5.4 "Custom instrumental": the custom recipe with an empty prompt.
         return self.generate_custom(
@@ -210,6 +217,7 @@ class SunoClient(Gateway):
             mv=mv,
             negative_tags=negative_tags,
             instrumental=True,
+            metadata=metadata,
             notify_hook=notify_hook,
         )
 

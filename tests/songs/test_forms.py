@@ -52,6 +52,8 @@ def test_description_mode_needs_only_a_description():
         "description": "a sea shanty about debugging",
         "model_version": "chirp-auk",
         "instrumental": False,
+        "control_sliders": {},  # More options left alone: nothing sent
+        "vocal_gender": "",
     }
 
 
