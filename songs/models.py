@@ -224,9 +224,7 @@ class Song(Hideable):
         """A replaced section's window as m:ss–m:ss ("0:42–1:05"), floored as players show times."""
         if self.infill_start_s is None or self.infill_end_s is None:
             return ""
-        return "–".join(
-            f"{int(s) // 60}:{int(s) % 60:02d}" for s in (self.infill_start_s, self.infill_end_s)
-        )
+        return "–".join(f"{int(s) // 60}:{int(s) % 60:02d}" for s in (self.infill_start_s, self.infill_end_s))
 
     @property
     def excluded_styles_ignored(self) -> bool:
@@ -671,6 +669,48 @@ class CreateDraft(models.Model):
 
     def __str__(self) -> str:
         return f"Draft of {self.owner}"
+
+
+class StyleEnhancementQuerySet(models.QuerySet):
+    def owned_by(self, user) -> StyleEnhancementQuerySet:
+        return self.filter(owner=user)
+
+
+class StyleEnhancement(models.Model):
+    """The create form's "Enhance style": the creator's style tags rewritten by the upstream's free style
+    enhancer (POST /suno/act/tags), asked by a job and read by the form's polling partial."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Waiting to send"
+        SENDING = "sending", "Asking"
+        COMPLETE = "complete", "Ready"
+        FAILED = "failed", "Failed"
+
+    # A job that never ran (a lost task) leaves the row in flight; the partial stops asking after this.
+    GIVE_UP_AFTER = timedelta(minutes=1)
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="style_enhancements"
+    )
+    original = models.CharField(max_length=1000)
+    enhanced = models.CharField(max_length=1000, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    error_message = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = StyleEnhancementQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"Enhance {self.original[:40]!r}: {self.state}"
+
+    @property
+    def is_in_flight(self) -> bool:
+        return self.state in (self.State.QUEUED, self.State.SENDING) and not self.is_given_up
+
+    @property
+    def is_given_up(self) -> bool:
+        in_flight = self.state in (self.State.QUEUED, self.State.SENDING)
+        return in_flight and timezone.now() - self.created_at > self.GIVE_UP_AFTER
 
 
 class CreatorProfile(models.Model):
