@@ -43,26 +43,52 @@ def recipe_of(song: Song) -> dict[str, Any]:
         "instrumental": song.instrumental,
         "persona": song.persona_name,
         "continue_at": song.continue_at,
+        "infill_start_s": song.infill_start_s,
+        "infill_end_s": song.infill_end_s,
+        "control_sliders": song.control_sliders,
+        "vocal_gender": song.vocal_gender,
     }
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _persona_of(song: Song) -> dict[str, Any] | None:
+    """As the song keeps it: the name and upstream ids outlive a deleted persona."""
+    if not song.persona_name and not song.persona_upstream_id:
+        return None
+    return {
+        "name": song.persona_name,
+        "persona_id": song.persona_id,
+        "upstream_persona_id": song.persona_upstream_id,
+        "upstream_artist_clip_id": song.persona_artist_clip_id,
+    }
+
+
+def family_root_of(song: Song) -> Song:
+    """The family's original (Song.family_root, set when a derived song is made); a song made from a take
+    before that field existed falls back to its parent take's song; an original is its own root."""
+    if song.family_root_id and song.family_root is not None:
+        return song.family_root
+    if song.parent_clip_id and song.parent_clip is not None:
+        return song.parent_clip.song
+    return song
 
 
 def family_of(song: Song) -> dict[str, Any]:
-    """The song it was made from, if any (extend, whole song, stems: their parent take)."""
+    """The family's original and the take this song was made from, if any (extend, cover, stems...)."""
+    root = family_root_of(song)
     parent = song.parent_clip
-    if parent is None:
-        return {"root_song_id": song.pk, "made_from": None}
-    return {
-        "root_song_id": parent.song_id,
-        "made_from": {"song_id": parent.song_id, "take": parent.take, "title": parent.song.display_title},
-    }
+    made_from = None
+    if parent is not None:
+        made_from = {"song_id": parent.song_id, "take": parent.take, "title": parent.song.display_title}
+    return {"root_song_id": root.pk, "root_title": root.display_title, "made_from": made_from}
 
 
 def album_of(song: Song) -> str:
-    return (
-        song.parent_clip.song.display_title
-        if song.parent_clip_id and song.parent_clip
-        else song.display_title
-    )
+    """The ID3 album: the family's title, so a player groups an original with its extensions and covers."""
+    return family_root_of(song).display_title
 
 
 def metadata_of(song: Song, clips: list[Clip]) -> dict[str, Any]:
@@ -71,8 +97,12 @@ def metadata_of(song: Song, clips: list[Clip]) -> dict[str, Any]:
         "title": song.display_title,
         "recipe": recipe_of(song),
         "family": family_of(song),
+        "persona": _persona_of(song),
+        "forked_from_song_id": song.forked_from_id,
         "upstream": {"task_id": song.upstream_task_id, "batch_id": song.upstream_batch_id},
         "created_at": song.created_at.isoformat(),
+        "submitted_at": _iso(song.submitted_at),
+        "published_at": _iso(song.published_at) if song.is_public else None,
         "takes": [
             {
                 "take": clip.take,
@@ -81,7 +111,7 @@ def metadata_of(song: Song, clips: list[Clip]) -> dict[str, Any]:
                 "model": clip.model_name,
                 "upstream_clip_id": clip.upstream_id,
                 "upstream_task_id": clip.upstream_task_id,
-                "completed_at": clip.completed_at.isoformat() if clip.completed_at else None,
+                "completed_at": _iso(clip.completed_at),
             }
             for clip in clips
         ],
@@ -177,3 +207,18 @@ def _add_song(zip_file: ZipStream, song: Song, *, artist: str) -> None:
         zip_file.add(song.lyrics.encode(), f"{folder}/lyrics.txt")
     metadata = json.dumps(metadata_of(song, clips), ensure_ascii=False, indent=2)
     zip_file.add(metadata.encode(), f"{folder}/metadata.json")
+
+
+def stems_zip_name(song: Song) -> str:
+    return f"{safe_name(song.display_title)} - stems.zip"
+
+
+def stems_stream(song: Song, stems: list[Clip]) -> Iterator[bytes]:
+    """A stem set's MP3s as one ZIP, streamed (each file read when its turn comes), named by stem."""
+    zip_file = ZipStream(compress_type=ZIP_STORED, sized=False)
+    folder = f"{safe_name(song.display_title)} - stems"
+    for clip in stems:
+        name = f"{folder}/{clip.take:02d} {safe_name(clip.stem_name, fallback=f'Stem {clip.take}')}.mp3"
+        zip_file.add(_lazy(lambda clip=clip: _read(clip.audio_file)), name)
+    yield from zip_file.all_files()
+    yield from zip_file.footer()

@@ -469,7 +469,7 @@ class Clip(Hideable):
 
     @property
     def stem_name(self) -> str:
-        """A stem's part ("Vocals", "Drums"): the upstream titles stems "<title> - <Stem>" (docs/upstream.md §5.7)."""
+        """A stem's part ("Vocals", "Drums"): stems come titled "<title> - <Stem>" (docs/upstream.md §5.7)."""
         title = self.title or ""
         if " - " in title:
             return title.rsplit(" - ", 1)[1].strip() or f"Stem {self.take}"

@@ -10,7 +10,18 @@ from html import escape
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import BooleanField, Exists, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.urls import get_script_prefix, reverse
@@ -112,7 +123,23 @@ def library_songs(*, user, filters: LibraryFilters) -> QuerySet:
     state = _state_filter(filters.state)
     if state is not None:
         songs = songs.filter(state)
+    if not filters.trash:  # Trash lists songs one by one: each is restored or deleted on its own
+        songs = _family_heads(user=user, matching=songs if filters.is_narrowed else None)
     return songs.order_by(*LIBRARY_SORTS.get(filters.sort, LIBRARY_SORTS["newest"]))
+
+
+def _family_heads(*, user, matching: QuerySet | None) -> QuerySet:
+    """One Library row per family: its original, or a derived song whose original is in Trash (it would
+    have no row otherwise). With a search or filter, a family shows when any of its songs matches."""
+    heads = (
+        Song.objects.owned_by(user)
+        .in_library()
+        .filter(Q(family_root__isnull=True) | Q(family_root__trashed_at__isnull=False))
+    )
+    if matching is None:
+        return heads
+    matching = matching.order_by()
+    return heads.filter(Q(pk__in=matching.values("pk")) | Q(pk__in=matching.values("family_root_id")))
 
 
 def library_page(
@@ -140,11 +167,24 @@ def library_page(
 ROW_SONG_FIELDS = (
     "owner_id", "kind", "title", "tags", "description", "model_version", "instrumental", "parent_clip_id",
     "persona_name", "state", "is_public", "is_hidden", "play_count", "is_liked", "trashed_at", "created_at",
+    "family_root_id", "preferred_take",
 )  # fmt: skip
 
 
+def _family_members_count() -> Subquery:
+    """The songs made from this one's family, out of Trash (a subquery of the row query: no extra trip)."""
+    members = (
+        Song.objects.filter(family_root=OuterRef("pk"), trashed_at__isnull=True)
+        .order_by()
+        .values("family_root")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Subquery(members, output_field=IntegerField())
+
+
 def _row_songs(songs: QuerySet) -> QuerySet:
-    return songs.only(*ROW_SONG_FIELDS)
+    return songs.only(*ROW_SONG_FIELDS).annotate(family_count=_family_members_count())
 
 
 def library_row(*, user, pk: int) -> LibraryRow | None:
@@ -206,6 +246,7 @@ class LibraryTake(_TemplateReadable):
     duration_seconds: str  # "154.30", for the player before it loads the file
     error: str
     play_attributes: str = ""  # the play button's data-* (includes/play_button.html's contract), escaped
+    is_kept: bool = False  # the take the creator kept after an A/B (Song.preferred_take): listed first
 
 
 def _play_attributes(take: LibraryTake, *, title: str, href: str) -> str:
@@ -213,10 +254,11 @@ def _play_attributes(take: LibraryTake, *, title: str, href: str) -> str:
     them as ten template variables and four {% if %}s each. (The standard library's escape, which Django's
     wraps: format_html was most of this function's time.)"""
     title = escape(title)
+    kept = " (kept)" if take.is_kept else ""
     html = (
         f'data-clip-id="{take.clip_id}" data-src="{escape(take.src)}" data-title="{title}"'
         f' data-subtitle="Take {take.take}" data-href="{escape(href)}"'
-        f' aria-label="Play {title}, take {take.take}"'
+        f' aria-label="Play {title}, take {take.take}{kept}"'
     )
     if take.cover:
         html += f' data-cover="{escape(take.cover)}"'
@@ -256,6 +298,8 @@ class LibraryRow(_TemplateReadable):
     is_hidden: bool
     is_trashed: bool
     takes: list[LibraryTake] = field(default_factory=list)
+    family_members: int = 0  # the songs made from it, out of Trash ("+3 in this family")
+    family_url: str = ""
 
 
 _PK = 987654321  # stands for the id in a reverse(), then formatted per row
@@ -283,6 +327,7 @@ class _RowUrls:
         self.like = pattern("songs:song_like")
         self.audio = pattern("songs:clip_media", "audio")
         self.image = pattern("songs:clip_media", "image")
+        self.family = pattern("songs:song_family")
 
 
 def short_age(then: datetime, now: datetime) -> str:
@@ -381,6 +426,10 @@ def library_rows(songs) -> list[LibraryRow]:
     rows = []
     for song in songs:
         takes = takes_by_song[song.pk]
+        if song.preferred_take:  # the kept take first
+            for take in takes:
+                take.is_kept = take.take == song.preferred_take
+            takes.sort(key=lambda take: not take.is_kept)
         title, url = song.display_title, urls.song.format(song.pk)
         for take in takes:
             if take.src:
@@ -418,6 +467,8 @@ def library_rows(songs) -> list[LibraryRow]:
                 is_hidden=song.is_hidden,
                 is_trashed=song.trashed_at is not None,
                 takes=takes,
+                family_members=getattr(song, "family_count", None) or 0,
+                family_url=urls.family.format(song.pk),
             )
         )
     return rows
@@ -446,6 +497,8 @@ CHAIN_LABELS = {
     Song.Kind.EXTEND: "Extension",
     Song.Kind.CONCAT: "Whole song (master)",
     Song.Kind.UPLOAD: "Upload",
+    Song.Kind.COVER: "Cover",
+    Song.Kind.INFILL: "Replaced section",
 }
 
 
@@ -526,6 +579,8 @@ class DerivedSongs:
     extensions: list[Song]
     whole_songs: list[Song]
     stem_sets: list[Song]
+    covers: list[Song] = field(default_factory=list)
+    replacements: list[Song] = field(default_factory=list)
 
 
 def derived_songs(clip: Clip) -> DerivedSongs:
@@ -535,7 +590,168 @@ def derived_songs(clip: Clip) -> DerivedSongs:
         extensions=[s for s in derived if s.kind == Song.Kind.EXTEND],
         whole_songs=[s for s in derived if s.kind == Song.Kind.CONCAT],
         stem_sets=[s for s in derived if s.kind in (Song.Kind.STEMS_ALL, Song.Kind.STEMS_TWO)],
+        covers=[s for s in derived if s.kind == Song.Kind.COVER],
+        replacements=[s for s in derived if s.kind == Song.Kind.INFILL],
     )
+
+
+def song_source(song: Song) -> Clip | None:
+    """The take a cover or a replaced section was made from, for the song page's "Cover of …" line: only
+    the owner's own (a take of someone else's is never named or linked), one query."""
+    if song.kind not in (Song.Kind.COVER, Song.Kind.INFILL) or song.parent_clip_id is None:
+        return None
+    return Clip.objects.owned_by(song.owner_id).select_related("song").filter(pk=song.parent_clip_id).first()
+
+
+# --- A song's family: the original, its takes, what was made from each take, and so on --------------------
+
+
+def _clock(seconds: float | None) -> str:
+    whole = int(seconds or 0)  # players floor too
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+@dataclass
+class FamilyTake:
+    clip: Clip
+    is_kept: bool
+    children: list[FamilyNode] = field(default_factory=list)
+
+
+@dataclass
+class FamilyNode:
+    song: Song
+    label: str  # what it is: "Original", "Extend from 1:05", "Stems of take 2", "Replaced 0:42–1:05"
+    state: str  # "" (finished), "sending", "in_flight" or "failed"
+    state_label: str
+    credits: int | None  # what it was charged (None: no charge recorded)
+    is_refunded: bool
+    is_current: bool  # the song whose page linked here
+    takes: list[FamilyTake] = field(default_factory=list)
+    orphans: list[FamilyNode] = field(default_factory=list)  # made from a take since deleted
+
+    @property
+    def is_stems(self) -> bool:
+        return self.song.kind in (Song.Kind.STEMS_ALL, Song.Kind.STEMS_TWO)
+
+
+@dataclass
+class Family:
+    root: FamilyNode
+    size: int  # songs in the tree
+
+    def complete_clips(self) -> list[Clip]:
+        """Every complete take in tree order: what "Play the family" queues."""
+        found: list[Clip] = []
+
+        def walk(node: FamilyNode) -> None:
+            for take in node.takes:
+                if take.clip.is_complete and take.clip.playable_url:
+                    found.append(take.clip)
+                for child in take.children:
+                    walk(child)
+            for child in node.orphans:
+                walk(child)
+
+        walk(self.root)
+        return found
+
+
+def family_label(song: Song, parent: Clip | None, *, is_root: bool = False) -> str:
+    take = f"take {parent.take}" if parent is not None else "a take"
+    if is_root:
+        return "Upload" if song.kind == Song.Kind.UPLOAD else "Original"
+    if song.kind == Song.Kind.EXTEND:
+        return f"Extend from {_clock(song.continue_at)}"
+    if song.kind == Song.Kind.CONCAT:
+        return "Whole song"
+    if song.kind in (Song.Kind.STEMS_ALL, Song.Kind.STEMS_TWO):
+        return f"Stems of {take}"
+    if song.kind == Song.Kind.COVER:
+        return "Cover"
+    if song.kind == Song.Kind.INFILL:
+        return f"Replaced {_clock(song.infill_start_s)}–{_clock(song.infill_end_s)}"
+    return song.get_kind_display()
+
+
+def _family_state(song: Song, clips: list[Clip]) -> tuple[str, str]:
+    if song.state in SENDING_STATES:
+        return "sending", "Sending…"
+    if song.state == Song.State.FAILED:
+        return "failed", "Failed"
+    statuses = {clip.status for clip in clips}
+    if statuses & set(Clip.IN_FLIGHT_STATUSES):
+        return "in_flight", "Streaming…" if Clip.Status.STREAMING in statuses else "Generating…"
+    if clips and statuses == {Clip.Status.ERROR}:
+        return "failed", "Failed"
+    return "", "Complete"
+
+
+def family_root_id(song: Song) -> int:
+    return song.family_root_id or song.pk
+
+
+def family_size(*, user, song: Song) -> int:
+    """The songs in the family out of Trash, the original counted (the song page's "Family: N songs")."""
+    root = family_root_id(song)
+    return (
+        Song.objects.owned_by(user)
+        .filter(Q(pk=root) | Q(family_root_id=root), trashed_at__isnull=True)
+        .count()
+    )
+
+
+def song_family(*, user, song: Song) -> Family:
+    """The family as a tree (original → its takes → the songs made from each take → …) in two queries:
+    the family's songs with their charges, then their takes. Members in Trash are left out (the original
+    always shows: the tree hangs from it)."""
+    root_id = family_root_id(song)
+    songs = list(
+        Song.objects.owned_by(user)
+        .filter(Q(pk=root_id) | Q(family_root_id=root_id))
+        .filter(Q(pk=root_id) | Q(trashed_at__isnull=True))
+        .select_related("paid_request")
+        .order_by("created_at", "pk")
+    )
+    clips_by_song: dict[int, list[Clip]] = {s.pk: [] for s in songs}
+    for clip in Clip.objects.filter(song_id__in=list(clips_by_song)).defer("peaks", "metadata"):
+        clips_by_song[clip.song_id].append(clip)
+    clips_by_id: dict[int, Clip] = {}
+    for s in songs:
+        clips_by_song[s.pk].sort(key=lambda clip: clip.take)
+        for clip in clips_by_song[s.pk]:
+            clip.song = s  # the song is at hand: no query per clip.song
+            clips_by_id[clip.pk] = clip
+
+    nodes: dict[int, FamilyNode] = {}
+    for s in songs:
+        paid = s.paid_request
+        state, state_label = _family_state(s, clips_by_song[s.pk])
+        nodes[s.pk] = FamilyNode(
+            song=s,
+            label=family_label(s, clips_by_id.get(s.parent_clip_id), is_root=s.pk == root_id),
+            state=state,
+            state_label=state_label,
+            credits=paid.credits if paid is not None else None,
+            is_refunded=paid is not None and paid.state == "refunded",
+            is_current=s.pk == song.pk,
+            takes=[FamilyTake(clip=c, is_kept=c.take == s.preferred_take) for c in clips_by_song[s.pk]],
+        )
+    takes_by_clip = {take.clip.pk: take for node in nodes.values() for take in node.takes}
+    root = nodes.get(root_id) or nodes[song.pk]
+    for s in songs:
+        if s.pk == root.song.pk:
+            continue
+        parent_take = takes_by_clip.get(s.parent_clip_id)
+        if parent_take is not None and parent_take.clip.song_id != s.pk:
+            parent_take.children.append(nodes[s.pk])
+        else:
+            root.orphans.append(nodes[s.pk])
+    for node in nodes.values():  # the kept take first
+        node.takes.sort(key=lambda take: not take.is_kept)
+    # A song reached from no take of the tree (a cycle in hand-edited data) is simply not shown: the walk
+    # starts at the original, which hangs from nothing, so it always ends.
+    return Family(root=root, size=len(songs))
 
 
 # --- What the create forms start from --------------------------------------------------------------------
@@ -555,3 +771,47 @@ def personas_usable_by(user) -> QuerySet:
     """The personas the create form offers. Personas sit above songs, so they are reached through the
     model Song.persona points at; its manager provides `usable_by(user)`."""
     return Song._meta.get_field("persona").related_model._default_manager.usable_by(user)
+
+
+# --- The library export (songs/export.py streams it) --------------------------------------------------
+
+EXPORT_CHUNK = 100  # songs read at a time while the ZIP streams: memory is one chunk, whatever the library
+
+
+def export_songs(*, user, song_ids: list[int] | None = None):
+    """The creator's songs out of Trash (those of `song_ids` only, when given; others' ids match nothing),
+    oldest first, with what export needs, read a chunk at a time as the response streams."""
+    songs = Song.objects.owned_by(user).in_library()
+    if song_ids is not None:
+        songs = songs.filter(pk__in=song_ids)
+    songs = (
+        songs.select_related("parent_clip__song", "family_root")
+        .prefetch_related(
+            Prefetch("clips", queryset=Clip.objects.defer("peaks").order_by("take")), "clips__assets"
+        )
+        .order_by("created_at", "pk")
+    )
+    return songs.iterator(chunk_size=EXPORT_CHUNK)
+
+
+# --- The create form's style chips --------------------------------------------------------------------
+
+STYLE_CHIPS = 6
+STYLE_CHIPS_SCANNED = 60  # the newest songs read for distinct styles: one bounded query each
+
+
+def _distinct_styles(songs: QuerySet) -> list[str]:
+    seen: dict[str, str] = {}
+    rows = songs.exclude(tags="").order_by("-created_at").values_list("tags", flat=True)
+    for tags in rows[:STYLE_CHIPS_SCANNED]:
+        seen.setdefault(" ".join(tags.lower().split()), tags)
+        if len(seen) == STYLE_CHIPS:
+            break
+    return list(seen.values())
+
+
+def style_chips(*, user) -> dict[str, list[str]]:
+    """The creator's recent styles (their last distinct style tags) and favourite ones (their liked songs'),
+    offered beside the style field. Songs in the Trash don't count."""
+    own = Song.objects.owned_by(user).filter(trashed_at__isnull=True)
+    return {"recent": _distinct_styles(own), "favourite": _distinct_styles(own.filter(is_liked=True))}

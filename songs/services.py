@@ -39,7 +39,7 @@ from sunostudio.notices import notify_staff
 from sunostudio.upstream import get_client
 
 from . import callbacks, catalogue
-from .models import Clip, ClipAsset, ClipPlay, CreatorProfile, LyricsDraft, Song
+from .models import Clip, ClipAsset, ClipPlay, CreatorProfile, LyricsDraft, Song, StyleEnhancement
 from .selectors import library_personas_forget
 from .signals import song_finished
 
@@ -923,3 +923,49 @@ def profile_set_default_model(*, user, model_version: str) -> CreatorProfile:
         user=user, defaults={"default_model_version": model_version}
     )
     return profile
+
+
+# --- The create form's helpers: style enhancement, the saved draft -------------------------------------
+
+ENHANCE_NOT_OFFERED = (
+    "This music service doesn't offer style enhancement, so your styles are unchanged. "
+    "Try the chips below, or write your own."
+)
+
+
+def style_enhancement_create(*, owner, tags: str) -> StyleEnhancement:
+    """A click on Enhance style: the row, and the job that asks the upstream (free, so nothing is charged)."""
+    refuse_if_suspended(user=owner, doing="make songs")
+    with transaction.atomic():
+        enhancement = StyleEnhancement.objects.create(owner=owner, original=tags)
+        enqueue("songs.tasks.enhance_style", enhancement.pk)
+    return enhancement
+
+
+def style_enhancement_run(*, enhancement_id: int) -> None:
+    # The conditional UPDATE is the guard: a job that runs twice asks once.
+    claimed = StyleEnhancement.objects.filter(pk=enhancement_id, state=StyleEnhancement.State.QUEUED).update(
+        state=StyleEnhancement.State.SENDING
+    )
+    if not claimed:
+        return
+    enhancement = StyleEnhancement.objects.get(pk=enhancement_id)
+    try:
+        with get_client() as client:
+            enhanced = client.enhance_tags(enhancement.original)
+    except suno_errors.RouteNotServed:
+        _style_enhancement_fail(enhancement_id, ENHANCE_NOT_OFFERED)
+        return
+    except suno_errors.SunoError as error:
+        logger.warning("style enhancement %s: %s", enhancement_id, error)
+        _style_enhancement_fail(enhancement_id, error.user_message)
+        return
+    StyleEnhancement.objects.filter(pk=enhancement_id).update(
+        state=StyleEnhancement.State.COMPLETE, enhanced=enhanced[:1000]
+    )
+
+
+def _style_enhancement_fail(enhancement_id: int, reason: str) -> None:
+    StyleEnhancement.objects.filter(pk=enhancement_id).update(
+        state=StyleEnhancement.State.FAILED, error_message=reason
+    )

@@ -10,7 +10,8 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils import timezone
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
@@ -30,10 +31,11 @@ from .forms import (
     ReplaceSectionForm,
     SongForm,
     SongRenameForm,
+    StyleEnhanceForm,
     UploadForm,
     model_limits_json,
 )
-from .models import Clip, ClipAsset, LyricsDraft, Song
+from .models import Clip, ClipAsset, LyricsDraft, Song, StyleEnhancement
 from .timing import timed_lines, to_lrc, to_srt
 
 LAYOUT_COOKIE = "library_view"  # list or grid, remembered from the last ?view=
@@ -200,6 +202,27 @@ def songs_bulk(request: HttpRequest) -> HttpResponse:
     return _back(request)
 
 
+@require_http_methods(["GET", "POST"])
+def library_export(request: HttpRequest) -> HttpResponse:
+    """The Library as a ZIP, streamed as it is written (songs/export.py): GET is the whole Library (not
+    Trash); POST, the bulk bar's Export, the ticked songs (ids that aren't the creator's are ignored)."""
+    song_ids = None
+    if request.method == "POST":
+        song_ids = [int(pk) for pk in request.POST.getlist("song") if pk.isdigit()]
+        if not song_ids:
+            messages.error(request, "Tick the songs first.")
+            return _back(request)
+    songs = selectors.export_songs(user=request.user, song_ids=song_ids)
+    stamp = timezone.localdate().isoformat()
+    filename = f"suno-studio-{'songs' if song_ids else 'library'}-{stamp}.zip"
+    response = StreamingHttpResponse(
+        export.export_stream(songs, artist=request.user.get_username()), content_type="application/zip"
+    )
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 @require_POST
 def trash_empty(request: HttpRequest) -> HttpResponse:
     count = services.trash_empty(owner=request.user)
@@ -245,7 +268,10 @@ def song_create(request: HttpRequest) -> HttpResponse:
     template_name = "songs/song_create.html"
     if request.htmx and request.method == "GET":
         template_name += "#model_version_field"  # the persona picker changed: swap the version choices
-    return render(request, template_name, {"form": form, "model_limits": model_limits_json()})
+    context = {"form": form, "model_limits": model_limits_json()}
+    if template_name == "songs/song_create.html":
+        context["style_chips"] = selectors.style_chips(user=request.user)
+    return render(request, template_name, context)
 
 
 def _persona_from(request: HttpRequest, personas):
@@ -686,3 +712,29 @@ def profile(request: HttpRequest) -> HttpResponse:
     else:
         form = ProfileForm(initial={"default_model_version": selectors.default_model_for(request.user)})
     return render(request, "songs/profile.html", {"form": form})
+
+
+# --- The create form's helpers: style enhancement, the saved draft -------------------------------------
+
+
+@require_POST
+def style_enhancement_create(request: HttpRequest) -> HttpResponse:
+    """Enhance style: writes the row and queues the job; the partial it returns polls the row."""
+    form = StyleEnhanceForm(request.POST)
+    enhancement = None
+    if form.is_valid():
+        try:
+            enhancement = services.style_enhancement_create(
+                owner=request.user, tags=form.cleaned_data["tags"]
+            )
+        except Refused as refusal:
+            form.add_error("tags", refusal.user_message)
+    context = {"enhancement": enhancement, "enhance_form": form}
+    return render(request, "songs/song_create.html#style_enhancement", context)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def style_enhancement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    enhancement = get_object_or_404(StyleEnhancement.objects.owned_by(request.user), pk=pk)
+    return render(request, "songs/song_create.html#style_enhancement", {"enhancement": enhancement})
