@@ -57,13 +57,15 @@ INSTALLED_APPS = [
     "csp",  # Content-Security-Policy header (the security block below)
     "axes",  # login throttling, with its admin to see and unlock lockouts (the security block below)
     # The studio's layers, lowest first (pyproject.toml's import contracts keep them one-way):
-    # suno (no app) <- sunostudio <- accounts <- moderation <- songs <- personas <- notifications.
+    # suno (no app) <- sunostudio <- accounts <- moderation <- songs <- personas <- notifications
+    # <- playlists.
     "sunostudio",
     "accounts",
     "moderation",
     "songs",
     "personas",
     "notifications",
+    "playlists",
 ]
 
 MIDDLEWARE = [
@@ -494,3 +496,13 @@ if PRODUCTION:
 # What a listener may report, by the kind in the report URL. Moderation fetches each with apps.get_model
 # and asks its manager for `reportable()`, so it never imports the apps that own the content.
 MODERATION_REPORTABLE_MODELS = {"song": "songs.Song", "clip": "songs.Clip", "persona": "personas.Persona"}
+
+# --- Template hooks: a lower app shows a higher one's pieces without importing it ------------------------
+# At each named place, songs' templates render these templates with their own context ({% template_hook %},
+# songs/templatetags/template_hooks.py). playlists puts "Add to playlist" in a Library row's menu (context:
+# song, clips, next) and on the song page (song) and the clip page (clip, song).
+SONGS_TEMPLATE_HOOKS = {
+    "song_menu": ["playlists/hooks/song_menu_item.html"],
+    "song_actions": ["playlists/hooks/song_action.html"],
+    "clip_actions": ["playlists/hooks/clip_action.html"],
+}

@@ -13,8 +13,10 @@ urlpatterns = [
     path("personas/", include("personas.urls")),
     path("notifications/", include("notifications.urls")),
     path("moderation/", include("moderation.urls")),
+    path("playlists/", include("playlists.urls")),
     path("", include("songs.public_urls")),
     path("", include("personas.public_urls")),  # /u/<username>/: a creator's public profile
+    path("", include("playlists.public_urls")),  # /listen/playlists/<id>/: a shared playlist
     path("admin/", admin.site.urls),
     path("healthz", login_not_required(views.healthz), name="healthz"),
     path("readyz", login_not_required(views.readyz), name="readyz"),

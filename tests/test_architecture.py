@@ -13,8 +13,9 @@ import grimp
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("suno", "sunostudio", "accounts", "moderation", "songs", "personas", "notifications")
+PACKAGES = ("suno", "sunostudio", "accounts", "moderation", "songs", "personas", "notifications", "playlists")
 LAYERS = (
+    "playlists",
     "notifications",
     "personas",
     "songs",
