@@ -46,6 +46,20 @@
     }
   });
 
+  // Export streams a ZIP: a real form submission (the browser saves it and the page stays), not the boosted
+  // one htmx would make (it would fetch the archive into the page). Capture: before htmx's own listener.
+  document.addEventListener("submit", function (event) {
+    var submitter = event.submitter;
+    if (!submitter || !submitter.matches("[data-bulk-export]")) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    var form = event.target;
+    var action = form.getAttribute("action");
+    form.setAttribute("action", submitter.getAttribute("formaction"));
+    HTMLFormElement.prototype.submit.call(form); // reads the action now, fires no submit event
+    form.setAttribute("action", action);
+  }, true);
+
   document.addEventListener("submit", function (event) {
     var message = event.target.getAttribute("data-confirm");
     if (message && !window.confirm(message)) event.preventDefault();

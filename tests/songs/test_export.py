@@ -9,6 +9,7 @@ import zipfile
 
 import pytest
 from django.core.files.base import ContentFile
+from django.urls import reverse
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 
@@ -51,7 +52,9 @@ def unzip(stream) -> zipfile.ZipFile:
 
 def songs_of(owner):
     return (
-        Song.objects.filter(owner=owner).prefetch_related("clips__assets").select_related("parent_clip__song")
+        Song.objects.filter(owner=owner)
+        .prefetch_related("clips__assets")
+        .select_related("parent_clip__song", "family_root")
     )
 
 
@@ -104,28 +107,35 @@ def test_every_file_is_there_with_tags_and_metadata(user, mp3_bytes):
     metadata = json.loads(archive.read(f"{folder}/metadata.json"))
     assert metadata["song_id"] == song.pk and metadata["recipe"]["lyrics"] == song.lyrics
     assert [t["upstream_clip_id"] for t in metadata["takes"]] == [f"up-{song.pk}-1", f"up-{song.pk}-2"]
-    assert metadata["family"] == {"root_song_id": song.pk, "made_from": None}
+    assert metadata["family"] == {"root_song_id": song.pk, "root_title": "Night Drive", "made_from": None}
     assert metadata["created_at"] == song.created_at.isoformat()
 
 
 def test_a_derived_song_names_its_family_and_unfinished_takes_are_left_out(user, mp3_bytes):
     original = finished_song(user, mp3_bytes, title="Harbour Lights")
     extension = finished_song(
-        user, mp3_bytes, title="Harbour Lights", kind=Song.Kind.EXTEND, parent_clip=original.clips.get(take=2)
+        user,
+        mp3_bytes,
+        title="Harbour Lights II",
+        kind=Song.Kind.EXTEND,
+        parent_clip=original.clips.get(take=2),
+        family_root=original,
     )
     Clip.objects.filter(song=extension, take=2).update(status=Clip.Status.ERROR)
     make_song(owner=user, title="Still going")  # nothing finished: no folder at all
     archive = unzip(export.export_stream(songs_of(user), artist="Ada"))
-    folder = f"Harbour Lights ({extension.pk})"
+    folder = f"Harbour Lights II ({extension.pk})"
     names = archive.namelist()
     assert f"{folder}/take 1.mp3" in names and f"{folder}/take 2.mp3" not in names
     assert not any(name.startswith("Still going") for name in names)
     family = json.loads(archive.read(f"{folder}/metadata.json"))["family"]
     assert family == {
         "root_song_id": original.pk,
+        "root_title": "Harbour Lights",
         "made_from": {"song_id": original.pk, "take": 2, "title": "Harbour Lights"},
     }
-    assert str(ID3(io.BytesIO(archive.read(f"{folder}/take 1.mp3")))["TALB"]) == "Harbour Lights"
+    tags = ID3(io.BytesIO(archive.read(f"{folder}/take 1.mp3")))
+    assert str(tags["TALB"]) == "Harbour Lights" and str(tags["TIT2"]) == "Harbour Lights II"  # album: family
 
 
 def test_each_take_is_read_only_when_its_turn_comes(user, mp3_bytes, monkeypatch):
@@ -148,3 +158,144 @@ def test_each_take_is_read_only_when_its_turn_comes(user, mp3_bytes, monkeypatch
 )
 def test_names_are_safe_in_any_zip_tool(title, expected):
     assert export.safe_name(title) == expected
+
+
+# --- The views: Export library (GET) and the bulk bar's Export (POST with the ticked songs) --------------
+
+
+def streamed_zip(response) -> zipfile.ZipFile:
+    assert response.streaming  # never built in memory: a generator the server writes out as it goes
+    return zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+
+
+def folders(archive: zipfile.ZipFile) -> set[str]:
+    return {name.split("/")[0] for name in archive.namelist()}
+
+
+def test_export_library_streams_every_file_with_tags_as_an_attachment(client, user, mp3_bytes):
+    from django.utils import timezone
+
+    from personas.models import Persona
+
+    original = finished_song(user, mp3_bytes, title="Night Drive", tags="synthwave")
+    first = original.clips.get(take=1)
+    ClipAsset.objects.create(clip=first, kind="timing", status="ready", words=WORDS)
+    wav = ClipAsset.objects.create(clip=first, kind="wav", status="ready")
+    wav.file.save("take.wav", ContentFile(b"RIFF....WAVE"), save=True)
+    persona = Persona.objects.filter(owner=user).first()
+    cover = finished_song(
+        user,
+        mp3_bytes,
+        title="Night Drive (cover)",
+        kind=Song.Kind.COVER,
+        parent_clip=first,
+        family_root=original,
+        persona=persona,
+        persona_name="Ada's voice",
+        persona_upstream_id="persona-up-1",
+        upstream_task_id="task-9",
+        control_sliders={"weirdness": 0.3},
+        vocal_gender="f",
+    )
+    Song.objects.filter(pk=cover.pk).update(submitted_at=timezone.now())
+    client.force_login(user)
+
+    response = client.get(reverse("songs:library_export"))
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    stamp = timezone.localdate().isoformat()
+    assert response["Content-Disposition"] == f'attachment; filename="suno-studio-library-{stamp}.zip"'
+    archive = streamed_zip(response)
+    folder = f"Night Drive ({original.pk})"
+    assert {
+        f"{folder}/take 1.mp3",
+        f"{folder}/take 1.wav",
+        f"{folder}/take 1 cover.jpg",
+        f"{folder}/take 1.lrc",
+        f"{folder}/take 2.mp3",
+        f"{folder}/lyrics.txt",
+        f"{folder}/metadata.json",
+    } <= set(archive.namelist())
+    tags = ID3(io.BytesIO(archive.read(f"{folder}/take 1.mp3")))
+    assert (
+        str(tags["TIT2"]) == "Night Drive"
+        and str(tags["TPE1"]) == "ada"
+        and str(tags["TALB"]) == "Night Drive"
+    )
+    assert (
+        tags.getall("APIC")[0].data == b"\xff\xd8\xff cover"
+        and tags.getall("USLT")[0].text == original.lyrics
+    )
+    assert tags.getall("SYLT")[0].text[0] == ("City lights are calling", 500)
+
+    cover_folder = f"Night Drive (cover) ({cover.pk})"
+    cover_tags = ID3(io.BytesIO(archive.read(f"{cover_folder}/take 1.mp3")))
+    assert str(cover_tags["TALB"]) == "Night Drive"  # the album is the family's title
+    metadata = json.loads(archive.read(f"{cover_folder}/metadata.json"))
+    assert (
+        metadata["family"]["root_song_id"] == original.pk
+        and metadata["family"]["root_title"] == "Night Drive"
+    )
+    assert metadata["persona"]["name"] == "Ada's voice"
+    assert metadata["persona"]["upstream_persona_id"] == "persona-up-1"
+    assert metadata["recipe"]["model_version"] == "chirp-auk" and metadata["recipe"]["vocal_gender"] == "f"
+    assert metadata["recipe"]["control_sliders"] == {"weirdness": 0.3}
+    assert metadata["upstream"]["task_id"] == "task-9" and metadata["submitted_at"]
+    assert [t["upstream_clip_id"] for t in metadata["takes"]] == [f"up-{cover.pk}-1", f"up-{cover.pk}-2"]
+
+
+def test_export_is_the_owners_library_without_trash(client, user, other_user, mp3_bytes):
+    from django.utils import timezone
+
+    mine = finished_song(user, mp3_bytes, title="Mine")
+    trashed = finished_song(user, mp3_bytes, title="Binned")
+    Song.objects.filter(pk=trashed.pk).update(trashed_at=timezone.now())
+    finished_song(other_user, mp3_bytes, title="Theirs")
+    client.force_login(user)
+    assert folders(streamed_zip(client.get(reverse("songs:library_export")))) == {f"Mine ({mine.pk})"}
+
+
+def test_exporting_the_ticked_songs_ignores_ids_that_are_not_mine(client, user, other_user, mp3_bytes):
+    from django.utils import timezone
+
+    one = finished_song(user, mp3_bytes, title="One")
+    finished_song(user, mp3_bytes, title="Two")
+    three = finished_song(user, mp3_bytes, title="Three")
+    theirs = finished_song(other_user, mp3_bytes, title="Theirs")
+    client.force_login(user)
+    response = client.post(
+        reverse("songs:library_export"), {"song": [one.pk, three.pk, theirs.pk, "junk"], "action": "export"}
+    )
+    stamp = timezone.localdate().isoformat()
+    assert response["Content-Disposition"] == f'attachment; filename="suno-studio-songs-{stamp}.zip"'
+    assert folders(streamed_zip(response)) == {f"One ({one.pk})", f"Three ({three.pk})"}
+
+    only_theirs = client.post(reverse("songs:library_export"), {"song": [theirs.pk]})
+    assert (
+        streamed_zip(only_theirs).namelist() == []
+    )  # nothing of mine ticked: an empty archive, never theirs
+    nothing = client.post(reverse("songs:library_export"), {"next": "/songs/"}, follow=True)
+    assert "Tick the songs first." in nothing.content.decode()
+
+
+def test_export_needs_a_login(client):
+    response = client.get(reverse("songs:library_export"))
+    assert response.status_code == 302
+
+
+def test_the_library_offers_export_and_the_bulk_export(client, user, mp3_bytes):
+    finished_song(user, mp3_bytes, title="One")
+    client.force_login(user)
+    body = client.get(reverse("songs:library")).content.decode()
+    url = reverse("songs:library_export")
+    assert f'<a href="{url}" download' in body and "Export library" in body
+    assert f'formaction="{url}"' in body and "data-bulk-export" in body
+
+
+@pytest.mark.s3
+def test_export_reads_media_from_s3(client, user, mp3_bytes, s3_bucket):
+    song = finished_song(user, mp3_bytes, title="In the bucket")
+    client.force_login(user)
+    archive = streamed_zip(client.get(reverse("songs:library_export")))
+    folder = f"In the bucket ({song.pk})"
+    assert str(ID3(io.BytesIO(archive.read(f"{folder}/take 1.mp3")))["TIT2"]) == "In the bucket"
+    assert archive.read(f"{folder}/take 2 cover.jpg") == b"\xff\xd8\xff cover"
