@@ -440,7 +440,8 @@ def _check_version_limits(form: forms.Form, data: dict, names: tuple[str, ...]) 
         value = data.get(name) or ""
         if len(value) > limits[name]:
             form.add_error(
-                name, f"{version.label} takes at most {limits[name]:,} characters here; this has {len(value):,}."
+                name,
+                f"{version.label} takes at most {limits[name]:,} characters here; this has {len(value):,}.",
             )
 
 
@@ -452,7 +453,8 @@ class CoverForm(MoreOptionsMixin, forms.Form):
     has_source_audio = True
 
     tags = OneLineCharField(
-        label="New style", error_messages={"required": "Describe the new style, e.g. “jazz trio, brushed drums”."}
+        label="New style",
+        error_messages={"required": "Describe the new style, e.g. “jazz trio, brushed drums”."},
     )
     title = OneLineCharField(max_length=versions.TITLE_MAX, required=False)
     lyrics = forms.CharField(
@@ -474,7 +476,9 @@ class CoverForm(MoreOptionsMixin, forms.Form):
         }
         super().__init__(*args, **kwargs)
         self.fields["title"].widget.attrs.update({"maxlength": versions.TITLE_MAX, "autocomplete": "off"})
-        self.fields["tags"].widget.attrs["placeholder"] = "e.g. acoustic jazz trio, brushed drums, male vocals"
+        self.fields["tags"].widget.attrs["placeholder"] = (
+            "e.g. acoustic jazz trio, brushed drums, male vocals"
+        )
         self.fields["lyrics"].widget.attrs["placeholder"] = "Leave empty to keep the original's words"
         self.fields["model_version"].error_messages["invalid_choice"] = (
             "Covers can be made only with " + ", ".join(label for _, label in cover_version_choices()) + "."
@@ -485,14 +489,14 @@ class CoverForm(MoreOptionsMixin, forms.Form):
         _check_version_limits(self, data, ("lyrics", "tags"))
         if not data.get("instrumental") and not (data.get("lyrics") or "").strip():
             if not clip_lyrics(self.parent).strip() and not self.parent.song.instrumental:
-                self.add_error("lyrics", "This take has no words we know of: write the lyrics, or tick Instrumental.")
+                self.add_error(
+                    "lyrics", "This take has no words we know of: write the lyrics, or tick Instrumental."
+                )
         return data
 
     def recipe(self) -> dict:
         data = self.cleaned_data
-        instrumental = data["instrumental"] or (
-            not data["lyrics"].strip() and self.parent.song.instrumental
-        )
+        instrumental = data["instrumental"] or (not data["lyrics"].strip() and self.parent.song.instrumental)
         lyrics = "" if instrumental else (data["lyrics"].strip() or clip_lyrics(self.parent).strip())
         return {
             "title": (data["title"] or "").strip() or self.parent.song.display_title,
@@ -580,7 +584,6 @@ class ReplaceSectionForm(forms.Form):
         }
 
 
-
 # --- The Library: its search and filters (all in the URL) ------------------------------------------------
 
 
@@ -658,4 +661,14 @@ class SongRenameForm(forms.Form):
     title = OneLineCharField(
         max_length=Song._meta.get_field("title").max_length,
         error_messages={"required": "Give the song a title."},
+    )
+
+
+# --- The create form's helpers ------------------------------------------------------------------------
+
+
+class StyleEnhanceForm(forms.Form):
+    tags = OneLineCharField(
+        max_length=Song._meta.get_field("tags").max_length,
+        error_messages={"required": "Type a few styles first, e.g. “dreamy synth-pop”, then press Enhance."},
     )

@@ -754,6 +754,15 @@ def song_family(*, user, song: Song) -> Family:
     return Family(root=root, size=len(songs))
 
 
+def ab_takes(song: Song, clips) -> list[Clip]:
+    """Take 1 and take 2 when both can be heard: the song page's A/B. Iterating `clips` (the page's own
+    QuerySet) fills its cache, so the page's loop over the takes costs no second query."""
+    if song.is_stem_set or song.kind == Song.Kind.UPLOAD:
+        return []
+    playable = [clip for clip in clips if clip.take in (1, 2) and clip.is_complete and clip.playable_url]
+    return playable if len(playable) == 2 else []
+
+
 # --- What the create forms start from --------------------------------------------------------------------
 
 

@@ -927,10 +927,7 @@ def profile_set_default_model(*, user, model_version: str) -> CreatorProfile:
 
 # --- The create form's helpers: style enhancement, the saved draft -------------------------------------
 
-ENHANCE_NOT_OFFERED = (
-    "This music service doesn't offer style enhancement, so your styles are unchanged. "
-    "Try the chips below, or write your own."
-)
+ENHANCE_NOT_OFFERED = "This music service doesn't offer style enhancement, so your styles are unchanged."
 
 
 def style_enhancement_create(*, owner, tags: str) -> StyleEnhancement:

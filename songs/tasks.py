@@ -53,6 +53,10 @@ def submit_lyrics(draft_id: int) -> None:
     services.lyrics_draft_submit(draft_id=draft_id)
 
 
+def enhance_style(enhancement_id: int) -> None:
+    services.style_enhancement_run(enhancement_id=enhancement_id)
+
+
 def archive_clip(clip_id: int) -> None:
     archive.clip_archive(clip_id=clip_id)
 

@@ -303,6 +303,7 @@ def song_detail(request: HttpRequest, pk: int) -> HttpResponse:
     song = get_object_or_404(Song.objects.owned_by(request.user), pk=pk)
     context = {"song": song, "clips": song.clips.order_by("take"), "steps": selectors.song_chain_steps(song)}
     context["family_size"] = selectors.family_size(user=request.user, song=song)
+    context["ab_takes"] = selectors.ab_takes(song, context["clips"])
     context["source_clip"] = selectors.song_source(song)  # "Cover of …", "Replaced 0:42–1:05 of …"
     return render(request, "songs/song_detail.html", context)
 
