@@ -49,6 +49,17 @@ def persona_versions() -> list[ModelVersion]:
     return [v for v in enabled_versions() if v.can_persona]
 
 
+def cover_versions() -> list[ModelVersion]:
+    """Covers take only the versions the upstream's pages name for task=cover (docs/upstream.md §5.4)."""
+    return [v for v in enabled_versions() if v.mv in versions.COVER_MODELS]
+
+
+def replace_versions() -> list[ModelVersion]:
+    """Replace section (task=infill) continues the clip like an extend, so the persona-only -tau rows are
+    left out too: the upstream refuses to continue a clip with them (docs/upstream.md §2 "Our choice")."""
+    return [v for v in enabled_versions() if v.mv in versions.REPLACE_MODELS and v.can_extend]
+
+
 def default_mv() -> str:
     """The operator's default, else the setting, else the first version offered."""
     offered = generation_versions()

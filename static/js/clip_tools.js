@@ -142,7 +142,8 @@
       wave: read("--waveform-wave", "#9aa3b5"),
       progress: read("--waveform-progress", "#0172ad"),
       cursor: read("--waveform-cursor", "#0172ad"),
-      marker: read("--waveform-marker", "#d93526")
+      marker: read("--waveform-marker", "#d93526"),
+      replace: read("--waveform-replace", "rgba(1, 114, 173, 0.22)")
     };
   }
 
@@ -191,6 +192,64 @@
     view.marker = marker;
   }
 
+  // Replace a section: a drag across the waveform draws the window (a region), which can then be dragged or
+  // stretched; the form's start and end fields follow it, and typing in them moves it. One window at a time.
+  function replaceForm(clipId) {
+    return document.querySelector('form.replace-form[data-clip-id="' + clipId + '"]');
+  }
+
+  function clock(seconds) {
+    var whole = Math.floor(seconds);
+    return Math.floor(whole / 60) + ":" + String(whole % 60).padStart(2, "0");
+  }
+
+  function addReplaceWindow(view, regions, colour) {
+    var form = replaceForm(view.clipId);
+    var start = form && form.querySelector("[name$=start_s]");
+    var end = form && form.querySelector("[name$=end_s]");
+    if (!start || !end) return;
+    var hint = form.querySelector(".replace-window-hint");
+    var window_ = null;
+    function valid(from, to) { return from >= 0 && to > from && to <= view.duration; }
+    function describe() {
+      if (!hint) return;
+      var from = parseFloat(start.value), to = parseFloat(end.value);
+      hint.textContent = valid(from, to) ? "Replacing " + clock(from) + "–" + clock(to) + " (" + (to - from).toFixed(2) + " s)." : "";
+    }
+    function fill(region) {
+      start.value = region.start.toFixed(2);
+      end.value = region.end.toFixed(2);
+      describe();
+    }
+    function adopt(region) {
+      if (window_ && window_ !== region) window_.remove();
+      window_ = region;
+      region.setOptions({ color: colour, content: "Replace", drag: true, resize: true });
+      fill(region);
+    }
+    function show(from, to) {
+      if (window_) window_.setOptions({ start: from, end: to });
+      else adopt(regions.addRegion({ start: from, end: to, color: colour, content: "Replace", drag: true, resize: true }));
+    }
+    regions.on("region-created", function (region) {
+      if (region === window_ || region === view.marker || region.end - region.start < 0.01) return;
+      adopt(region);  // drawn by a drag across the waveform: it replaces the window there was
+    });
+    regions.on("region-update", function (region) { if (region === window_) fill(region); });
+    regions.on("region-updated", function (region) { if (region === window_) fill(region); });
+    regions.enableDragSelection({ color: colour });
+    [start, end].forEach(function (input) {
+      input.addEventListener("input", function () {
+        var from = parseFloat(start.value), to = parseFloat(end.value);
+        describe();
+        if (valid(from, to) && (!window_ || Math.abs(window_.start - from) > 0.005 || Math.abs(window_.end - to) > 0.005)) show(from, to);
+      });
+    });
+    // A form sent back with an error keeps what was typed: its window shows again.
+    if (valid(parseFloat(start.value), parseFloat(end.value))) show(parseFloat(start.value), parseFloat(end.value));
+    view.replaceWindow = function () { return window_; };
+  }
+
   function setupWaveform(view, peaks) {
     var canvas = view.element.querySelector(".waveform-canvas");
     canvas.replaceChildren();  // a restored history snapshot keeps the old, empty host
@@ -204,7 +263,10 @@
       interact: true, cspNonce: styleNonce(), plugins: [regions]
     });
     view.ws.on("interaction", function (time) { if (!view.bound) player().playClip(view.clipId, time); });
-    view.ws.once("ready", function () { addMarker(view, regions, colour.marker); });
+    view.ws.once("ready", function () {
+      addMarker(view, regions, colour.marker);
+      addReplaceWindow(view, regions, colour.replace);
+    });
   }
 
   function setupSeekBar(view) {
