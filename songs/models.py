@@ -190,6 +190,11 @@ class Song(Hideable):
         return self.title or (self.description[:60] if self.description else "") or "Untitled song"
 
     @property
+    def is_stem_set(self) -> bool:
+        """Its takes are the parts of one take (vocals, drums…), not alternatives: its page is a mixer."""
+        return self.kind in (self.Kind.STEMS_ALL, self.Kind.STEMS_TWO)
+
+    @property
     def is_sending(self) -> bool:
         return self.state in (self.State.QUEUED, self.State.SUBMITTING)
 

@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from . import catalogue
-from .models import SONG_SEARCH_VECTOR, Clip, CreatorProfile, Song
+from .models import SONG_SEARCH_VECTOR, Clip, CreateDraft, CreatorProfile, Song
 
 LIBRARY_PAGE_SIZE = 20
 
@@ -824,3 +824,8 @@ def style_chips(*, user) -> dict[str, list[str]]:
     offered beside the style field. Songs in the Trash don't count."""
     own = Song.objects.owned_by(user).filter(trashed_at__isnull=True)
     return {"recent": _distinct_styles(own), "favourite": _distinct_styles(own.filter(is_liked=True))}
+
+
+def create_draft_for(*, user):
+    """The creator's own saved create-form draft (one per creator), or None."""
+    return CreateDraft.objects.filter(owner=user).first()

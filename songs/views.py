@@ -33,6 +33,8 @@ from .forms import (
     SongRenameForm,
     StyleEnhanceForm,
     UploadForm,
+    draft_fields_from,
+    draft_initial,
     model_limits_json,
 )
 from .models import Clip, ClipAsset, LyricsDraft, Song, StyleEnhancement
@@ -238,6 +240,7 @@ def trash_empty(request: HttpRequest) -> HttpResponse:
 def song_create(request: HttpRequest) -> HttpResponse:
     personas = selectors.personas_usable_by(request.user)
     persona = _persona_from(request, personas)  # someone else's private persona: 404
+    draft = None
     if request.method == "POST":
         form = SongForm(request.POST, personas=personas)
         if form.is_valid():
@@ -248,6 +251,7 @@ def song_create(request: HttpRequest) -> HttpResponse:
             except Refused as refusal:  # suspended: keep what they typed, say why
                 form.add_error(None, refusal.user_message)
             else:
+                services.create_draft_delete(owner=request.user)  # generated: the draft has done its job
                 if created:
                     news = "Generating — your two takes will appear below in a moment."
                     messages.success(request, news, "while-generating")  # goes once both are done
@@ -264,11 +268,14 @@ def song_create(request: HttpRequest) -> HttpResponse:
             initial["model_version"] = request.GET["model_version"]  # kept when the picker swaps choices
         if persona is not None:
             initial.update(persona=persona.pk, mode=Song.Kind.CUSTOM, instrumental=False)
+        draft = _restorable_draft(request)
+        if draft is not None:
+            initial.update(draft_initial(draft.fields, personas=personas))
         form = SongForm(initial=initial, personas=personas)
     template_name = "songs/song_create.html"
     if request.htmx and request.method == "GET":
         template_name += "#model_version_field"  # the persona picker changed: swap the version choices
-    context = {"form": form, "model_limits": model_limits_json()}
+    context = {"form": form, "model_limits": model_limits_json(), "draft": draft}
     if template_name == "songs/song_create.html":
         context["style_chips"] = selectors.style_chips(user=request.user)
     return render(request, template_name, context)
@@ -366,7 +373,8 @@ def clip_card(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.htmx:
         return redirect(clip)
     tasks.restart_stalled_loop(clip=clip)  # its poll is late and no loop runs: queue one (never upstream)
-    response = render(request, "songs/song_detail.html#clip_card", {"song": clip.song, "clip": clip})
+    context = {"song": clip.song, "clip": clip, "stem_list": request.GET.get("list") == "1"}
+    response = render(request, "songs/song_detail.html#clip_card", context)
     return response
 
 
@@ -739,3 +747,31 @@ def style_enhancement_create(request: HttpRequest) -> HttpResponse:
 def style_enhancement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     enhancement = get_object_or_404(StyleEnhancement.objects.owned_by(request.user), pk=pk)
     return render(request, "songs/song_create.html#style_enhancement", {"enhancement": enhancement})
+
+
+def _restorable_draft(request: HttpRequest):
+    """The creator's saved draft, when the create page opens plainly (not to copy a recipe or a persona)."""
+    if request.htmx or any(name in request.GET for name in ("from", "fork", "persona", "model_version")):
+        return None
+    return selectors.create_draft_for(user=request.user)
+
+
+@require_POST
+def create_draft_save(request: HttpRequest) -> HttpResponse:
+    """The create form's autosave (htmx, a few seconds after typing stops): only the status line swaps."""
+    key = request.POST.get("idempotency_key", "")
+    try:
+        idempotency_key = uuid.UUID(key)
+    except ValueError:
+        idempotency_key = None
+    draft = services.create_draft_save(
+        owner=request.user, fields=draft_fields_from(request.POST), idempotency_key=idempotency_key
+    )
+    return render(request, "songs/song_create.html#draft_status", {"saved_draft": draft})
+
+
+@require_POST
+def create_draft_discard(request: HttpRequest) -> HttpResponse:
+    services.create_draft_delete(owner=request.user)
+    messages.info(request, "Draft discarded.")
+    return _back(request, fallback=reverse("songs:song_create"))
