@@ -117,6 +117,15 @@ class MoreOptionsMixin(forms.Form):
         }
         return {"control_sliders": sliders, "vocal_gender": data.get("vocal_gender") or ""}
 
+    @property
+    def more_options_open(self) -> bool:
+        """Unfolded when one of them has an error or is set (a restored draft, a copied recipe)."""
+        names = [*SLIDER_KEYS, "vocal_gender"]
+        if any(name in self.errors for name in names if name in self.fields):
+            return True
+        values = [self[name].value() for name in names if name in self.fields]
+        return any(str(value) not in ("", "None", str(SLIDER_UNSET)) for value in values)
+
     def more_options_set(self) -> bool:
         """Whether any of them is set (only meaningful once the form is cleaned)."""
         if not hasattr(self, "cleaned_data"):
@@ -672,3 +681,38 @@ class StyleEnhanceForm(forms.Form):
         max_length=Song._meta.get_field("tags").max_length,
         error_messages={"required": "Type a few styles first, e.g. “dreamy synth-pop”, then press Enhance."},
     )
+
+
+# What a create draft keeps: the create form's fields as typed (strings), never its idempotency key.
+DRAFT_FIELDS = (
+    "mode",
+    "title",
+    "lyrics",
+    "tags",
+    "negative_tags",
+    "description",
+    "model_version",
+    "instrumental",
+    "persona",
+    "weirdness",
+    "style_influence",
+    "vocal_gender",
+)
+DRAFT_VALUE_MAX = 10_000  # longer than any version's lyrics limit: the form, not the draft, says "too long"
+
+
+def draft_fields_from(data) -> dict[str, str]:
+    """The create form's posted values, as a draft keeps them (a tick box: present or not)."""
+    fields = {name: str(data.get(name, ""))[:DRAFT_VALUE_MAX] for name in DRAFT_FIELDS if name in data}
+    fields["instrumental"] = "on" if data.get("instrumental") else ""
+    return fields
+
+
+def draft_initial(fields: dict, *, personas) -> dict:
+    """A saved draft as SongForm's initial values; a persona no longer usable is left out."""
+    initial: dict = {name: fields[name] for name in DRAFT_FIELDS if fields.get(name) not in (None, "")}
+    initial["instrumental"] = bool(fields.get("instrumental"))
+    persona = initial.pop("persona", "")
+    if str(persona).isdigit() and personas is not None and personas.filter(pk=persona).exists():
+        initial["persona"] = int(persona)
+    return initial

@@ -39,7 +39,16 @@ from sunostudio.notices import notify_staff
 from sunostudio.upstream import get_client
 
 from . import callbacks, catalogue
-from .models import Clip, ClipAsset, ClipPlay, CreatorProfile, LyricsDraft, Song, StyleEnhancement
+from .models import (
+    Clip,
+    ClipAsset,
+    ClipPlay,
+    CreateDraft,
+    CreatorProfile,
+    LyricsDraft,
+    Song,
+    StyleEnhancement,
+)
 from .selectors import library_personas_forget
 from .signals import song_finished
 
@@ -966,3 +975,23 @@ def _style_enhancement_fail(enhancement_id: int, reason: str) -> None:
     StyleEnhancement.objects.filter(pk=enhancement_id).update(
         state=StyleEnhancement.State.FAILED, error_message=reason
     )
+
+
+CREATE_DRAFT_WORDS = ("title", "lyrics", "tags", "negative_tags", "description")  # a draft needs one
+
+
+def create_draft_save(*, owner, fields: dict, idempotency_key: UUID | None = None) -> CreateDraft | None:
+    """Keep what the creator typed. Nothing typed: no draft. A late autosave from a form that was already
+    generated (its key made a song) saves nothing, so a generated song's draft never comes back."""
+    generated = Song.objects.filter(owner=owner, idempotency_key=idempotency_key)
+    if idempotency_key is not None and generated.exists():
+        return None
+    if not any((fields.get(name) or "").strip() for name in CREATE_DRAFT_WORDS):
+        CreateDraft.objects.filter(owner=owner).delete()
+        return None
+    draft, _ = CreateDraft.objects.update_or_create(owner=owner, defaults={"fields": fields})
+    return draft
+
+
+def create_draft_delete(*, owner) -> None:
+    CreateDraft.objects.filter(owner=owner).delete()

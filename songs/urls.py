@@ -39,6 +39,8 @@ urlpatterns = [
     path("lyrics/", views.lyrics_draft_create, name="lyrics_draft_create"),
     path("lyrics/<int:pk>/", views.lyrics_draft_detail, name="lyrics_draft_detail"),
     path("profile/", views.profile, name="profile"),
+    path("new/draft/", views.create_draft_save, name="create_draft_save"),
+    path("new/draft/discard/", views.create_draft_discard, name="create_draft_discard"),
     path("styles/enhance/", views.style_enhancement_create, name="style_enhancement_create"),
     path("styles/enhance/<int:pk>/", views.style_enhancement_detail, name="style_enhancement_detail"),
 ]
