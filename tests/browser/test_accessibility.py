@@ -62,8 +62,12 @@ report = moderation.report_create(reporter=listener, target=song, reason="copyri
 persona = make_persona(owner=song.owner, name="Velvet tenor", visibility="public")
 persona_report = moderation.report_create(reporter=listener, target=persona, reason="offensive",
     details="Impersonates a singer")
+from playlists import services as playlists
+playlist = playlists.playlist_create(owner=song.owner, title="Road trip", description="For the coast road")
+playlists.playlist_add(playlist=playlist, clip=song.clips.order_by("take").first())
+playlists.playlist_set_public(playlist=playlist, is_public=True)
 print(json.dumps({{"report": report.pk, "persona_report": persona_report.pk, "persona": persona.pk,
-    "clip": song.clips.order_by("take").first().pk}}))
+    "clip": song.clips.order_by("take").first().pk, "playlist": playlist.pk}}))
 """
 
 
@@ -147,6 +151,10 @@ PAGES = [
     ("personas", "axe_creator", "/personas/", False, None),
     ("persona create", "axe_creator", "/personas/from-clip/{clip}/", False, None),
     ("persona edit", "axe_creator", "/personas/{persona}/edit/", False, None),
+    ("playlists", "axe_creator", "/playlists/", True, None),
+    ("playlist page", "axe_creator", "/playlists/{playlist}/", True, None),
+    ("add to a playlist", "axe_creator", "/playlists/add/?song={custom}", True, None),
+    ("shared playlist", "anonymous", "/listen/playlists/{playlist}/", True, None),
     ("explore", "axe_creator", "/explore/", True, None),
     ("share page (listener)", "axe_listener", "/listen/{custom}/", False, None),
     ("report form", "axe_listener", "/moderation/report/song/{custom}/", True, None),
