@@ -829,3 +829,51 @@ def style_chips(*, user) -> dict[str, list[str]]:
 def create_draft_for(*, user):
     """The creator's own saved create-form draft (one per creator), or None."""
     return CreateDraft.objects.filter(owner=user).first()
+
+
+# --- A fork's song page: what it changed from the song it was forked from ------------------------------
+
+
+@dataclass(frozen=True)
+class RecipeChange:
+    label: str
+    old: str
+    new: str
+
+
+RECIPE_LABELS = {
+    "kind": "Mode",
+    "title": "Title",
+    "description": "Description",
+    "tags": "Style",
+    "negative_tags": "Excluded styles",
+    "lyrics": "Lyrics",
+    "model_version": "Model",
+    "instrumental": "Instrumental",
+}
+
+
+def _recipe_values(song: Song) -> dict[str, str]:
+    recipe = song.recipe()
+    values = {name: recipe.get(name) for name in RECIPE_LABELS}
+    values["kind"] = song.get_kind_display()
+    values["instrumental"] = "yes" if song.instrumental else "no"
+    values.update(song.more_options_display())  # Weirdness, Style influence, …, Vocal gender
+    return {name: "" if value is None else str(value) for name, value in values.items()}
+
+
+def recipe_changes(song: Song) -> list[RecipeChange]:
+    """Only the fields that differ, in the recipe's order; none for a song that isn't a fork (or whose
+    original was deleted). Two queries at most: the original, read once."""
+    if song.forked_from_id is None:
+        return []
+    original = song.forked_from
+    if original is None or original.owner_id != song.owner_id:
+        return []
+    before, after = _recipe_values(original), _recipe_values(song)
+    changes = []
+    for name in dict.fromkeys([*before, *after]):
+        old, new = before.get(name, ""), after.get(name, "")
+        if old != new:
+            changes.append(RecipeChange(label=RECIPE_LABELS.get(name, name), old=old, new=new))
+    return changes

@@ -246,7 +246,10 @@ def song_create(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 song, created = services.song_create(
-                    owner=request.user, idempotency_key=form.cleaned_data["idempotency_key"], **form.recipe()
+                    owner=request.user,
+                    idempotency_key=form.cleaned_data["idempotency_key"],
+                    **form.recipe(),
+                    **_fork_fields(request),
                 )
             except Refused as refusal:  # suspended: keep what they typed, say why
                 form.add_error(None, refusal.user_message)
@@ -276,6 +279,7 @@ def song_create(request: HttpRequest) -> HttpResponse:
     if request.htmx and request.method == "GET":
         template_name += "#model_version_field"  # the persona picker changed: swap the version choices
     context = {"form": form, "model_limits": model_limits_json(), "draft": draft}
+    context["fork_source"] = _fork_source(request)
     if template_name == "songs/song_create.html":
         context["style_chips"] = selectors.style_chips(user=request.user)
     return render(request, template_name, context)
@@ -294,7 +298,7 @@ def _persona_from(request: HttpRequest, personas):
 
 def _initial_from_song(request: HttpRequest) -> dict | None:
     """ "Make another from this recipe": the form starts from one of the creator's own songs."""
-    source_id = request.GET.get("from", "")
+    source_id = request.GET.get("from", "") or request.GET.get("fork", "")  # a fork starts from it too
     source = Song.objects.owned_by(request.user).filter(pk=source_id).first() if source_id.isdigit() else None
     if source is None:
         return None
@@ -312,6 +316,7 @@ def song_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context["family_size"] = selectors.family_size(user=request.user, song=song)
     context["ab_takes"] = selectors.ab_takes(song, context["clips"])
     context["source_clip"] = selectors.song_source(song)  # "Cover of …", "Replaced 0:42–1:05 of …"
+    context["recipe_changes"] = selectors.recipe_changes(song)  # a fork: what it changed from its original
     return render(request, "songs/song_detail.html", context)
 
 
@@ -775,3 +780,17 @@ def create_draft_discard(request: HttpRequest) -> HttpResponse:
     services.create_draft_delete(owner=request.user)
     messages.info(request, "Draft discarded.")
     return _back(request, fallback=reverse("songs:song_create"))
+
+
+def _fork_source(request: HttpRequest) -> Song | None:
+    """The creator's own song being forked: ?fork= on the way in, the form's forked_from on the way back."""
+    source = request.POST if request.method == "POST" else request.GET
+    source_id = source.get("forked_from" if request.method == "POST" else "fork", "")
+    if not source_id.isdigit():
+        return None
+    return Song.objects.owned_by(request.user).filter(pk=source_id).first()
+
+
+def _fork_fields(request: HttpRequest) -> dict:
+    source = _fork_source(request)
+    return {"forked_from": source} if source is not None else {}
