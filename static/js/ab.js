@@ -36,8 +36,8 @@
     var toggle = element.querySelector("[data-ab-toggle]");
     var now = element.querySelector("[data-ab-now]");
     toggle.setAttribute("aria-pressed", side === 1 ? "true" : "false");
-    toggle.setAttribute("aria-label", side === 1 ? "A/B: playing take 2, switch to take 1" : side === 0
-      ? "A/B: playing take 1, switch to take 2" : "A/B: play take 1, then switch takes");
+    toggle.setAttribute("aria-label", side === 1 ? "A/B: on take 2, switch to take 1" : side === 0
+      ? "A/B: on take 1, switch to take 2" : "A/B: start with take 1");
     now.textContent = side === 1 ? "B: take 2" : "A: take 1";
     element.querySelectorAll("[data-ab-keep]").forEach(function (button) {
       button.classList.toggle("is-listening", side >= 0 && button.dataset.abKeep === sides(element)[side]);
