@@ -293,3 +293,38 @@ def test_the_owner_is_told_what_listeners_miss(client, user, playlist):
 def test_emptying_trash_takes_its_takes_out_of_playlists(user, playlist, three):
     three[1].clip.song.delete()
     assert order(playlist) == ["One", "Three"]
+
+
+def test_a_remove_with_htmx_updates_the_count_too(client, user, playlist, three):
+    client.force_login(user)
+    body = client.post(
+        reverse("playlists:item_remove", args=[playlist.pk, three[0].pk]), HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert 'id="playlist-count" hx-swap-oob="true">2 takes' in body
+
+
+def test_playlist_pages_cost_the_same_queries_whatever_their_length(client, user, playlist):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    services.playlist_set_public(playlist=playlist, is_public=True)
+    client.force_login(user)
+
+    def counts() -> list[int]:
+        found = []
+        for url in (
+            playlist.get_absolute_url(),
+            playlist.get_share_url(),
+            reverse("playlists:playlist_list"),
+        ):
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            found.append(len(queries))
+        return found
+
+    services.playlist_add(playlist=playlist, clip=take(make_public_song(owner=user, title="First")))
+    counts()  # the first request fills per-process caches (the model catalogue, the credits' price table)
+    one = counts()
+    for n in range(11):
+        services.playlist_add(playlist=playlist, clip=take(make_public_song(owner=user, title=f"S{n}")))
+    assert counts() == one
