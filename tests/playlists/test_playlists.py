@@ -328,3 +328,10 @@ def test_playlist_pages_cost_the_same_queries_whatever_their_length(client, user
     for n in range(11):
         services.playlist_add(playlist=playlist, clip=take(make_public_song(owner=user, title=f"S{n}")))
     assert counts() == one
+
+
+def test_the_admin_lists_and_opens_playlists(admin_client, playlist, three):
+    listing = admin_client.get(reverse("admin:playlists_playlist_changelist"))
+    assert listing.status_code == 200 and "Road trip" in listing.content.decode()
+    page = admin_client.get(reverse("admin:playlists_playlist_change", args=[playlist.pk]))
+    assert page.status_code == 200 and 'name="items-0-position"' in page.content.decode()
