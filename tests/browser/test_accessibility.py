@@ -66,8 +66,25 @@ from playlists import services as playlists
 playlist = playlists.playlist_create(owner=song.owner, title="Road trip", description="For the coast road")
 playlists.playlist_add(playlist=playlist, clip=song.clips.order_by("take").first())
 playlists.playlist_set_public(playlist=playlist, is_public=True)
+source = song.clips.order_by("take").first()
+cover = make_song(owner=song.owner, title="Harbour Lights (bossa)", kind="cover", parent_clip=source,
+    family_root=song, status="complete", tags="bossa nova, nylon guitar")
+infill = make_song(owner=song.owner, title="Harbour Lights", kind="infill", parent_clip=source,
+    family_root=song, infill_start_s=4.0, infill_end_s=9.5, status="complete")
+import uuid
+for take in infill.clips.all():  # known upstream: the take's page offers Join into the whole song
+    take.upstream_id, take.duration = str(uuid.uuid4()), source.duration
+    take.save()
+make_song(owner=song.owner, title="Harbour Lights, longer", status="complete", kind="extend", parent_clip=source,
+    family_root=song, continue_at=30.0)
+stems = make_song(owner=song.owner, title="Harbour Lights", status="complete", kind="stems_two",
+    parent_clip=source, family_root=song)
+for stem, name in zip(stems.clips.order_by("take"), ("Vocals", "Instrumental")):  # the mixer plays them
+    stem.title, stem.audio_file = f"Harbour Lights - {{name}}", source.audio_file.name
+    stem.save()
 print(json.dumps({{"report": report.pk, "persona_report": persona_report.pk, "persona": persona.pk,
-    "clip": song.clips.order_by("take").first().pk, "playlist": playlist.pk}}))
+    "clip": song.clips.order_by("take").first().pk, "playlist": playlist.pk, "cover": cover.pk,
+    "infill": infill.pk, "infill_clip": infill.clips.order_by("take").first().pk, "stems": stems.pk}}))
 """
 
 
@@ -114,6 +131,12 @@ def open_notifications(page) -> None:
     expect(page.locator('details[open]:has(summary[aria-label^="Notifications"])')).to_have_count(1)
 
 
+def play_the_stems(page) -> None:
+    page.get_by_role("button", name="Play the stems").click()
+    page.get_by_role("button", name="Solo Vocals").click()
+    wait_for_js(page, "StudioMixer.isPlaying()")
+
+
 def play_first_take(page) -> None:
     """The player bar is hidden until something plays: it is checked playing."""
     page.locator("[data-play]").first.click()
@@ -145,6 +168,13 @@ PAGES = [
     ("song page, playing", "axe_creator", "/songs/{custom}/", True, play_first_take),
     ("song page (description)", "axe_creator", "/songs/{described}/", False, None),
     ("clip page", "axe_creator", "/songs/clips/{clip}/", True, None),
+    ("family page", "axe_creator", "/songs/{custom}/family/", True, None),
+    ("family page, playing", "axe_creator", "/songs/{custom}/family/", False, play_first_take),
+    ("stems mixer", "axe_creator", "/songs/{stems}/", True, None),
+    ("stems mixer, playing and soloed", "axe_creator", "/songs/{stems}/", False, play_the_stems),
+    ("song page (cover)", "axe_creator", "/songs/{cover}/", True, None),
+    ("song page (replaced section)", "axe_creator", "/songs/{infill}/", False, None),
+    ("clip page (replaced section: join)", "axe_creator", "/songs/clips/{infill_clip}/", False, None),
     ("upload", "axe_creator", "/songs/upload/", False, None),
     ("profile", "axe_creator", "/songs/profile/", False, None),
     ("credits", "axe_creator", "/account/credits/", False, None),
