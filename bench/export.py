@@ -27,7 +27,7 @@ from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.files.storage import default_storage  # noqa: E402
 
-from songs import export  # noqa: E402
+from songs import export, selectors  # noqa: E402
 from songs.models import Clip, Song  # noqa: E402
 from suno.simulator import media  # noqa: E402
 
@@ -70,12 +70,10 @@ def seed(owner, takes: int, audio: str, cover: str) -> None:
 
 
 def measure(owner, takes: int) -> dict:
-    songs = (
-        Song.objects.filter(owner=owner).prefetch_related("clips__assets").select_related("parent_clip__song")
-    )
+    songs = selectors.export_songs(user=owner)  # what the Export library view streams
     tracemalloc.start()
     started, size = time.perf_counter(), 0
-    for chunk in export.export_stream(songs.iterator(chunk_size=100), artist="bench"):
+    for chunk in export.export_stream(songs, artist="bench"):
         size += len(chunk)
     seconds = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()
