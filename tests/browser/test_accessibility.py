@@ -75,8 +75,8 @@ import uuid
 for take in infill.clips.all():  # known upstream: the take's page offers Join into the whole song
     take.upstream_id, take.duration = str(uuid.uuid4()), source.duration
     take.save()
-make_song(owner=song.owner, title="Harbour Lights, longer", status="complete", kind="extend", parent_clip=source,
-    family_root=song, continue_at=30.0)
+make_song(owner=song.owner, title="Harbour Lights, longer", status="complete", kind="extend",
+    parent_clip=source, family_root=song, continue_at=30.0)
 stems = make_song(owner=song.owner, title="Harbour Lights", status="complete", kind="stems_two",
     parent_clip=source, family_root=song)
 for stem, name in zip(stems.clips.order_by("take"), ("Vocals", "Instrumental")):  # the mixer plays them
