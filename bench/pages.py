@@ -1,5 +1,6 @@
 """Throughput and latency of the clip-status partial and the library page, next to a bare Django view,
-with 10,000 songs (20,000 clips) seeded, all served by the same server in the same run.
+with 10,000 songs (20,000 clips) seeded in families of four (one Library row each), all served by the same
+server in the same run; and one family's page.
 
 The Library is measured plain and with search, filters, sorts and a later page (the SQLite fallback's
 LIKE search here: PostgreSQL's full-text index is checked by tests/songs/test_library.py and bench/load.py).
@@ -40,6 +41,7 @@ PASSWORD = "bench-password-123"
 
 
 STYLES = ("synthwave, dreamy female vocals", "lofi hip hop, mellow keys", "indie folk, acoustic guitar")
+FAMILY_SIZE = 4
 
 
 def seed(song_count: int) -> tuple[object, Clip]:
@@ -79,6 +81,17 @@ def seed(song_count: int) -> tuple[object, Clip]:
         ),
         batch_size=2000,
     )
+    # Families (the Library shows one row each): songs come in fours, the last three extensions of the
+    # first's take 1, so the Library groups 10,000 songs into 2,500 rows and searches reach into families.
+    first_takes = dict(Clip.objects.filter(take=1).values_list("song_id", "pk"))
+    members = []
+    for index, song in enumerate(songs):
+        if index % FAMILY_SIZE:
+            original = songs[index - index % FAMILY_SIZE]
+            song.kind, song.family_root_id = Song.Kind.EXTEND, original.pk
+            song.parent_clip_id, song.continue_at = first_takes[original.pk], 30.0
+            members.append(song)
+    Song.objects.bulk_update(members, ["kind", "family_root", "parent_clip", "continue_at"], batch_size=2000)
     Song.objects.filter(pk__in=[song.pk for song in songs[::1000]]).update(trashed_at=now)  # Trash has a page
     streaming = Clip.objects.order_by("-pk").first()
     streaming.status = Clip.Status.STREAMING
@@ -166,6 +179,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)  # one client per core of the 2-core machines
     args = parser.parse_args()
     owner, streaming = seed(args.songs)
+    family = Song.objects.filter(owner=owner, family_root__isnull=True, trashed_at__isnull=True).first()
     library = reverse("songs:library")
     targets = {
         "bare_view": (reverse("healthz"), {}),
@@ -179,6 +193,9 @@ def main() -> None:
         ),
         "library_grid_oldest_page_200": (library + "?view=grid&sort=oldest&page=200", {}),
         "library_trash": (library + "?trash=1", {}),
+        # members match, rows are their originals
+        "library_search_in_families": (library + "?q=song+7&kind=extend", {}),
+        "family_page": (reverse("songs:song_family", args=[family.pk]), {}),
     }
     results = {}
     port = free_port()
