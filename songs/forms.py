@@ -454,7 +454,18 @@ def _check_version_limits(form: forms.Form, data: dict, names: tuple[str, ...]) 
             )
 
 
-class CoverForm(MoreOptionsMixin, forms.Form):
+class FocusFirstError:
+    """A form far down a long page comes back with the focus on its first wrong field (autofocus: the
+    browser and htmx's swap both honour it), so the creator sees why, not the top of the page."""
+
+    def _post_clean(self):
+        super()._post_clean()
+        first = next((name for name in self.fields if name in self.errors), None)
+        if first is not None:
+            self.fields[first].widget.attrs["autofocus"] = True
+
+
+class CoverForm(FocusFirstError, MoreOptionsMixin, forms.Form):
     """A new version of a finished take in another style: the tune stays, the style (and maybe the words)
     change. Only versions.COVER_MODELS the catalogue offers. More options include Audio influence: how
     closely the cover follows the take it covers."""
@@ -517,7 +528,7 @@ class CoverForm(MoreOptionsMixin, forms.Form):
         }
 
 
-class ReplaceSectionForm(forms.Form):
+class ReplaceSectionForm(FocusFirstError, forms.Form):
     """Sing a part of a finished take again: the window in seconds, and the song's lyrics with that part
     rewritten (the upstream takes the whole song's words, docs/upstream.md §5.4). The contract names no
     shortest or longest window, so only "inside the take, start before end" is checked."""

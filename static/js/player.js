@@ -378,6 +378,14 @@
   function focusMain() {
     var main = document.getElementById("main");
     if (!main) return;
+    // A form sent back with an error marks its first wrong field autofocus (songs.forms.FocusFirstError):
+    // the focus goes there, into view, rather than to the heading at the top of a long page.
+    var wanted = main.querySelector("[autofocus][aria-invalid=true]");
+    if (wanted) {
+      wanted.focus({ preventScroll: true });
+      requestAnimationFrame(function () { wanted.scrollIntoView({ block: "center" }); });  // after htmx scrolls to top
+      return;
+    }
     var heading = main.querySelector("h1") || main;
     if (!heading.hasAttribute("tabindex")) heading.setAttribute("tabindex", "-1");
     heading.focus({ preventScroll: true });

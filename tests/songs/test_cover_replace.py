@@ -259,3 +259,14 @@ def test_a_song_page_never_names_a_source_take_of_someone_else(client, user, oth
     client.force_login(other_user)
     page = client.get(theirs.get_absolute_url()).content.decode()
     assert "Cover of" not in page and reverse("songs:clip_detail", args=[clip.pk]) not in page
+
+
+def test_a_form_sent_back_puts_the_focus_on_its_first_wrong_field(
+    client, user, suno, clip, django_capture_on_commit_callbacks
+):
+    client.force_login(user)
+    data = replace_data(**{"replace-end_s": "9999"})
+    page = post(client, django_capture_on_commit_callbacks, "songs:clip_replace_section", clip, data)
+    field = page.content.decode().split('name="replace-end_s"', 1)[1].split(">", 1)[0]
+    assert "autofocus" in field
+    assert page.content.decode().count("autofocus") == 1
