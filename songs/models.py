@@ -347,9 +347,9 @@ class Clip(Hideable):
     song = models.ForeignKey(Song, on_delete=models.CASCADE, related_name="clips")
     take = models.PositiveSmallIntegerField(default=1)
     upstream_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
-    # The relay task that made this take. The relay refuses to continue a clip (extend, cover, stems…)
-    # without it, and refuses a task it didn't create, so a take from /suno/generate (a persona's native
-    # batch) has none: docs/upstream.md §11.
+    # The relay task that made this take. The relay refuses to continue a clip (extend, replace section,
+    # stems…) without it, and refuses a task it didn't create, so a take from /suno/generate (a persona's
+    # native batch) has none: docs/upstream.md §11.
     upstream_task_id = models.CharField(max_length=100, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.SUBMITTED, db_index=True)
     title = models.CharField(max_length=200, blank=True)
@@ -427,7 +427,8 @@ class Clip(Hideable):
 
     @property
     def can_continue(self) -> bool:
-        """Extend, cover and stems need the relay task that made the take."""
+        """Extend, replace section and stems need the relay task that made the take (continue_clip_id);
+        a cover names its source by cover_clip_id, outside the relay's task_id rule (§11)."""
         return self.is_complete and bool(self.upstream_id) and bool(self.upstream_task_id)
 
     @property
