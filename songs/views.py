@@ -278,7 +278,7 @@ def song_create(request: HttpRequest) -> HttpResponse:
     template_name = "songs/song_create.html"
     if request.htmx and request.method == "GET":
         template_name += "#model_version_field"  # the persona picker changed: swap the version choices
-    context = {"form": form, "model_limits": model_limits_json(), "draft": draft}
+    context = {"form": form, "model_limits": model_limits_json(), "create_draft": draft}
     context["fork_source"] = _fork_source(request)
     if template_name == "songs/song_create.html":
         context["style_chips"] = selectors.style_chips(user=request.user)
@@ -794,3 +794,57 @@ def _fork_source(request: HttpRequest) -> Song | None:
 def _fork_fields(request: HttpRequest) -> dict:
     source = _fork_source(request)
     return {"forked_from": source} if source is not None else {}
+
+
+# --- The create panel beside the Library (wide screens) -------------------------------------------------
+
+
+def _panel_context(request: HttpRequest, form: SongForm, *, create_draft=None) -> dict:
+    return {
+        "form": form,
+        "model_limits": model_limits_json(),
+        "style_chips": selectors.style_chips(user=request.user),
+        "create_draft": create_draft,
+        "panel": True,
+    }
+
+
+@require_GET
+def create_panel(request: HttpRequest) -> HttpResponse:
+    """The create form for the Library's side column, loaded by static/js/create.js only on a wide screen
+    (a phone never pays for it), with the creator's draft restored."""
+    personas = selectors.personas_usable_by(request.user)
+    draft = selectors.create_draft_for(user=request.user)
+    initial = {"model_version": selectors.default_model_for(request.user)}
+    if draft is not None:
+        initial.update(draft_initial(draft.fields, personas=personas))
+    form = SongForm(initial=initial, personas=personas)
+    context = _panel_context(request, form, create_draft=draft)
+    return render(request, "songs/song_create.html#create_form", context)
+
+
+@require_POST
+def library_create(request: HttpRequest) -> HttpResponse:
+    """Generate from the side panel: the new song's row goes to the top of the list and the form keeps
+    what was typed (with a fresh key, so Generate again makes another song); errors come back in the form."""
+    personas = selectors.personas_usable_by(request.user)
+    form = SongForm(request.POST, personas=personas)
+    if form.is_valid():
+        try:
+            song, created = services.song_create(
+                owner=request.user, idempotency_key=form.cleaned_data["idempotency_key"], **form.recipe()
+            )
+        except Refused as refusal:
+            form.add_error(None, refusal.user_message)
+        else:
+            services.create_draft_delete(owner=request.user)
+            context = {
+                "song": song,
+                "row": selectors.library_row(user=request.user, pk=song.pk) if created else None,
+                "row_message": "",
+                "new_key": uuid.uuid4(),
+                "oob": True,
+            }
+            response = render(request, "songs/song_create.html#panel_generated", context)
+            return reswap(response, "none")  # only the out-of-band pieces move: the creator keeps writing
+    return render(request, "songs/song_create.html#create_form", _panel_context(request, form))

@@ -49,3 +49,57 @@
     }
   });
 })();
+
+// The Library's side panel (templates/songs/song_list.html): on a wide screen only, the create form is
+// loaded into the empty <aside data-create-panel>; a phone never asks for it. A history restore brings the
+// page back from htmx's snapshot (the form without what was typed since): ask again, for the saved draft.
+(function () {
+  "use strict";
+  var WIDE = window.matchMedia("(min-width: 1100px)");
+
+  function loadPanel(force) {
+    var panel = document.querySelector("[data-create-panel]");
+    if (!panel || !WIDE.matches || !window.htmx) return;
+    if (panel.dataset.loaded && !force) return;
+    panel.dataset.loaded = "true";
+    window.htmx.ajax("GET", panel.dataset.panelUrl, { target: panel, swap: "innerHTML" });
+  }
+
+  document.addEventListener("htmx:load", function () { loadPanel(false); });
+  document.addEventListener("htmx:historyRestore", function () { loadPanel(true); });
+  WIDE.addEventListener("change", function () { loadPanel(false); });
+
+  // Generate from the panel: the page stays, so the button comes back from "Sending…", and the list's
+  // "No songs yet" goes once a row is there.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-create-panel-form")) return;
+    var button = form.querySelector(".generate-button");
+    if (button && button.dataset.idleLabel) {
+      button.removeAttribute("aria-busy");
+      button.textContent = button.dataset.idleLabel;
+    }
+    var list = document.getElementById("library-songs");
+    if (list && list.querySelector("[data-song-row]")) {
+      list.querySelectorAll(":scope > .empty-state").forEach(function (empty) { empty.remove(); });
+    }
+  });
+})();
+
+// The space the bottom player bar takes (0 while hidden), as --studio-player-space on <html>: the phone's
+// sticky Generate bar sits just above it, never under it (static/css/create.css).
+(function () {
+  "use strict";
+  function measure() {
+    var bar = document.getElementById("player");
+    var space = bar && !bar.hidden ? Math.max(0, window.innerHeight - bar.getBoundingClientRect().top) : 0;
+    document.documentElement.style.setProperty("--studio-player-space", space + "px");
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var bar = document.getElementById("player");
+    if (!bar) return;
+    if (window.ResizeObserver) new ResizeObserver(measure).observe(bar);
+    window.addEventListener("resize", measure);
+    measure();
+  });
+})();

@@ -82,7 +82,10 @@ stems = make_song(owner=song.owner, title="Harbour Lights", status="complete", k
 for stem, name in zip(stems.clips.order_by("take"), ("Vocals", "Instrumental")):  # the mixer plays them
     stem.title, stem.audio_file = f"Harbour Lights - {{name}}", source.audio_file.name
     stem.save()
-print(json.dumps({{"report": report.pk, "persona_report": persona_report.pk, "persona": persona.pk,
+fork = make_song(owner=song.owner, title="Harbour Lights (fork)", tags="folk, warm, male vocals",
+    forked_from=song, vocal_gender="m", control_sliders={{"weirdness_constraint": 0.8}}, status="complete")
+print(json.dumps({{"fork": fork.pk, "report": report.pk, "persona_report": persona_report.pk,
+    "persona": persona.pk,
     "clip": song.clips.order_by("take").first().pk, "playlist": playlist.pk, "cover": cover.pk,
     "infill": infill.pk, "infill_clip": infill.clips.order_by("take").first().pk, "stems": stems.pk}}))
 """
@@ -144,6 +147,16 @@ def play_first_take(page) -> None:
     wait_for_js(page, "document.getElementById('player-audio').currentTime > 0")
 
 
+def open_more_options(page) -> None:
+    page.locator("details.more-options > summary").click()
+    expect(page.locator("details.more-options[open] input[type=range]").first).to_be_visible()
+
+
+def open_create_panel(page) -> None:
+    """The Library's side panel loads after the page (static/js/create.js), on a wide screen only."""
+    expect(page.locator("[data-create-panel] form.song-form")).to_be_visible()
+
+
 # (name, who, path, also at 390 px, what to do first). Paths may name the world's ids: {custom}, {clip}, ...
 PAGES = [
     ("login", "anonymous", "/accounts/login/", True, None),
@@ -164,6 +177,9 @@ PAGES = [
     ("notifications", "axe_creator", "/notifications/", False, None),
     ("webhooks", "axe_creator", "/notifications/webhooks/", False, None),
     ("new song", "axe_creator", "/songs/new/", True, None),
+    ("new song, More options open", "axe_creator", "/songs/new/", True, open_more_options),
+    ("library, the create panel beside it", "axe_creator", "/songs/", False, open_create_panel),
+    ("song page (a fork)", "axe_creator", "/songs/{fork}/", True, None),
     ("song page", "axe_creator", "/songs/{custom}/", True, None),
     ("song page, playing", "axe_creator", "/songs/{custom}/", True, play_first_take),
     ("song page (description)", "axe_creator", "/songs/{described}/", False, None),
