@@ -101,8 +101,23 @@
     var at = master().currentTime;
     mixer.stems.forEach(function (stem) { stem.audio.currentTime = at; });
     mixer.playing = true;
-    mixer.stems.forEach(function (stem) { attempt(stem.audio.play()); });
     renderPlaying();
+    // Start together: once every stem can play from here, all in the same task.
+    var run = mixer;
+    Promise.all(mixer.stems.map(ready)).then(function () {
+      if (mixer !== run || !mixer.playing) return;  // paused, or left the page, while loading
+      mixer.stems.forEach(function (stem) { attempt(stem.audio.play()); });
+    });
+  }
+
+  function ready(stem) {
+    var audio = stem.audio;
+    if (audio.readyState >= 3 && !audio.seeking) return Promise.resolve();  // HAVE_FUTURE_DATA
+    return new Promise(function (resolve) {
+      function done() { audio.removeEventListener("canplay", done); audio.removeEventListener("error", done); resolve(); }
+      audio.addEventListener("canplay", done);
+      audio.addEventListener("error", done);  // a stem that can't load must not hold the others back
+    });
   }
 
   function pause() {
