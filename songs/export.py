@@ -4,8 +4,9 @@ For every complete take: its MP3 with ID3 tags (title, artist, album = the song 
 the lyrics unsynchronised and, when timed, synchronised, and the recipe as JSON in a TXXX frame), the WAV
 when one was fetched, the cover, the lyrics as .txt and (timed) .lrc; for every song a metadata.json
 (recipe, model, persona, family, upstream ids, dates). zipstream-ng writes entries as they are read (no
-compression: audio doesn't shrink), and each MP3 is read and tagged only when its turn comes, so one take
-at a time is in memory.
+compression: audio doesn't shrink), and each file is read in 64 KB pieces only when its turn comes: an
+MP3's fresh ID3 tag is written on its own and the audio after the old tag follows it, piece by piece, so
+a four-minute WAV costs the same memory as a cover.
 """
 
 from __future__ import annotations
@@ -118,13 +119,35 @@ def metadata_of(song: Song, clips: list[Clip]) -> dict[str, Any]:
     }
 
 
+CHUNK = 64 * 1024
+
+
 def _read(field_file) -> bytes:
     with field_file.open("rb") as source:
         return source.read()
 
 
-def tagged_mp3(
-    mp3: bytes,
+def _pieces(field_file, *, skip_id3: bool = False) -> Iterator[bytes]:
+    """The file in CHUNK pieces, read when zipstream reaches its entry; with `skip_id3`, from after the
+    ID3v2 tag it starts with (if any), which id3_tag's fresh tag replaces."""
+    with field_file.open("rb") as source:
+        if skip_id3:
+            source.seek(id3v2_length(source.read(10)))
+        while piece := source.read(CHUNK):
+            yield piece
+
+
+def id3v2_length(header: bytes) -> int:
+    """How many bytes the ID3v2 tag at the start of a file takes (0 without one): the 10-byte header, the
+    size it gives (syncsafe: 7 bits a byte) and a footer when its flag says so."""
+    if len(header) < 10 or header[:3] != b"ID3" or any(b & 0x80 for b in header[6:10]):
+        return 0
+    size = (header[6] << 21) | (header[7] << 14) | (header[8] << 7) | header[9]
+    footer = 10 if header[5] & 0x10 else 0
+    return 10 + size + footer
+
+
+def id3_tag(
     *,
     title: str,
     artist: str,
@@ -134,7 +157,7 @@ def tagged_mp3(
     words: list[dict],
     recipe: dict,
 ) -> bytes:
-    """The MP3 with a fresh ID3v2.4 tag (whatever tag it carried is replaced)."""
+    """A fresh ID3v2.4 tag, on its own: the MP3's audio follows it in the file."""
     tags = ID3()
     tags.add(TIT2(encoding=Encoding.UTF8, text=title))
     tags.add(TPE1(encoding=Encoding.UTF8, text=artist))
@@ -148,13 +171,9 @@ def tagged_mp3(
         synced = [(line.text, round(line.start_s * 1000)) for line in lines]
         tags.add(SYLT(encoding=Encoding.UTF8, lang="eng", format=2, type=1, desc="", text=synced))
     tags.add(TXXX(encoding=Encoding.UTF8, desc=RECIPE_FRAME, text=json.dumps(recipe, ensure_ascii=False)))
-    out = io.BytesIO(mp3)
-    tags.save(out, v2_version=4)
+    out = io.BytesIO()
+    tags.save(out, v2_version=4, padding=lambda info: 0)
     return out.getvalue()
-
-
-def _lazy(make) -> Iterator[bytes]:
-    yield make()  # runs when zipstream reaches this entry, not when it is added
 
 
 def export_stream(songs: Iterable[Song], *, artist: str) -> Iterator[bytes]:
@@ -166,7 +185,25 @@ def export_stream(songs: Iterable[Song], *, artist: str) -> Iterator[bytes]:
     for song in songs:
         _add_song(zip_file, song, artist=artist)
         yield from zip_file.all_files()
+        _let_go(song)
     yield from zip_file.footer()
+
+
+def _let_go(song: Song) -> None:
+    """Break the reference cycles a prefetch and a file field make (a song lists its clips, each clip
+    points back at its song; the same for assets; a FieldFile points at its model), so a written song is
+    freed at once: left to the cycle collector, a few
+    thousand songs piled up between its passes (the peak grew with the count)."""
+    for clip in song.clips.all():
+        for asset in clip.assets.all():
+            asset._state.fields_cache.clear()
+            asset.__dict__.pop("file", None)  # a FieldFile points back at its instance
+        clip.__dict__.get("_prefetched_objects_cache", {}).clear()
+        clip._state.fields_cache.clear()
+        clip.__dict__.pop("audio_file", None)
+        clip.__dict__.pop("image_file", None)
+    song.__dict__.get("_prefetched_objects_cache", {}).clear()
+    song._state.fields_cache.clear()
 
 
 def _add_song(zip_file: ZipStream, song: Song, *, artist: str) -> None:
@@ -181,10 +218,9 @@ def _add_song(zip_file: ZipStream, song: Song, *, artist: str) -> None:
         words = list(timing.words) if timing else []
         stem = f"{folder}/take {clip.take}"
 
-        def mp3(clip=clip, words=words, song=song, recipe=recipe) -> bytes:
-            cover = _read(clip.image_file) if clip.image_file else b""
-            return tagged_mp3(
-                _read(clip.audio_file),
+        def mp3(clip=clip, words=words, song=song, recipe=recipe) -> Iterator[bytes]:
+            cover = _read(clip.image_file) if clip.image_file else b""  # a cover is tens of KB
+            yield id3_tag(
                 title=clip.title or song.display_title,
                 artist=artist,
                 album=album_of(song),
@@ -193,13 +229,14 @@ def _add_song(zip_file: ZipStream, song: Song, *, artist: str) -> None:
                 words=words,
                 recipe=recipe,
             )
+            yield from _pieces(clip.audio_file, skip_id3=True)
 
-        zip_file.add(_lazy(mp3), f"{stem}.mp3")
+        zip_file.add(mp3(), f"{stem}.mp3")
         wav = assets.get(ClipAsset.Kind.WAV)
         if wav is not None and wav.file:
-            zip_file.add(_lazy(lambda wav=wav: _read(wav.file)), f"{stem}.wav")
+            zip_file.add(_pieces(wav.file), f"{stem}.wav")
         if clip.image_file:
-            zip_file.add(_lazy(lambda clip=clip: _read(clip.image_file)), f"{stem} cover.jpg")
+            zip_file.add(_pieces(clip.image_file), f"{stem} cover.jpg")
         if words:
             lrc = to_lrc(timed_lines(words), title=clip.title or song.display_title)
             zip_file.add(lrc.encode(), f"{stem}.lrc")
@@ -219,6 +256,6 @@ def stems_stream(song: Song, stems: list[Clip]) -> Iterator[bytes]:
     folder = f"{safe_name(song.display_title)} - stems"
     for clip in stems:
         name = f"{folder}/{clip.take:02d} {safe_name(clip.stem_name, fallback=f'Stem {clip.take}')}.mp3"
-        zip_file.add(_lazy(lambda clip=clip: _read(clip.audio_file)), name)
+        zip_file.add(_pieces(clip.audio_file), name)
     yield from zip_file.all_files()
     yield from zip_file.footer()

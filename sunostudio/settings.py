@@ -171,6 +171,10 @@ elif MEDIA_STORAGE == "s3":
             "querystring_auth": True,
             "querystring_expire": MEDIA_SIGNED_URL_SECONDS,
             "file_overwrite": False,  # a second file under a taken name gets a new name, like local disk
+            # A file read from the bucket (an export, a proxied stream) is downloaded into a temporary
+            # file that stays in memory up to this size and spills to disk past it (django-storages'
+            # default, 0, keeps every file whole in memory).
+            "max_memory_size": 2 * 1024 * 1024,
         },
     }
 else:

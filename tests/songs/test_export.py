@@ -142,14 +142,41 @@ def test_each_take_is_read_only_when_its_turn_comes(user, mp3_bytes, monkeypatch
     finished_song(user, mp3_bytes, title="One")
     finished_song(user, mp3_bytes, title="Two")
     reads = []
-    real = export._read
-    monkeypatch.setattr(export, "_read", lambda f: reads.append(f.name) or real(f))
+    real_read, real_pieces = export._read, export._pieces
+
+    def pieces(field_file, **options):
+        reads.append(field_file.name)  # when zipstream starts the entry, not when it is added
+        yield from real_pieces(field_file, **options)
+
+    monkeypatch.setattr(export, "_read", lambda f: reads.append(f.name) or real_read(f))
+    monkeypatch.setattr(export, "_pieces", pieces)
     stream = iter(export.export_stream(songs_of(user), artist="Ada"))
     assert reads == []  # building the stream reads nothing
     next(stream)
     assert len(reads) <= 2  # the first take's audio and cover, not every file
     b"".join(stream)
     assert len(reads) == 4 * 3  # each take: its audio, its cover for the tag, its cover as a file
+
+
+def test_a_file_is_streamed_in_pieces_and_an_old_id3_tag_is_replaced(user, mp3_bytes):
+    """Memory doesn't grow with a file's size: a take's audio goes out 64 KB at a time, after its new tag
+    (the old ID3v2 tag, the upstream's, is dropped rather than kept inside the audio)."""
+    from mutagen.id3 import ID3, TIT2
+
+    old = io.BytesIO()
+    old_tag = ID3()
+    old_tag.add(TIT2(encoding=3, text="The upstream's title"))
+    old_tag.save(old, v2_version=3)
+    tagged = old.getvalue() + mp3_bytes * 3  # an MP3 bigger than one piece, with a tag of its own
+    assert len(tagged) > export.CHUNK
+    song = finished_song(user, tagged, title="Pieces")
+    clip = song.clips.get(take=1)
+    assert list(map(len, export._pieces(clip.audio_file)))[0] == export.CHUNK
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(export.export_stream(songs_of(user), artist="Ada"))))
+    (mp3_name,) = [n for n in archive.namelist() if n.endswith("take 1.mp3")]
+    data = archive.read(mp3_name)
+    assert ID3(io.BytesIO(data))["TIT2"].text == ["Pieces"]
+    assert data[export.id3v2_length(data[:10]) :] == mp3_bytes * 3  # the audio, whole, once
 
 
 @pytest.mark.parametrize(
