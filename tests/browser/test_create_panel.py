@@ -1,6 +1,8 @@
 """The create form beside the Library on a wide screen: Generate adds the song's row at the top without a
 page load, the draft comes back after navigating away; on a phone, Generate stays in reach."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -27,7 +29,9 @@ def test_generate_from_the_side_panel_and_the_draft_survives_navigation(page, st
     expect(panel.get_by_role("status").filter(has_text="at the top of your list")).to_be_visible()
     assert page.evaluate("window.__samePage === true")
     expect(panel.get_by_label("Title")).to_have_value("Panel Song")  # the creator keeps writing
-    expect(panel.get_by_role("button", name="Generate")).to_have_text("Generate · 10 credits")
+    expect(panel.get_by_role("button", name="Generate")).to_have_text(
+        re.compile(r"^Generate · ")
+    )  # not Sending…
 
     panel.get_by_label("Title").fill("Next idea")
     expect(panel.locator("#draft-status")).to_contain_text("Draft saved", timeout=15_000)
