@@ -77,12 +77,12 @@ def test_lyrics_extend_whole_song_stems_wav_video_and_karaoke(page, stack):
     # On the master: stems, WAV, video and synced lyrics.
     page.get_by_role("button", name="Extend, stems, WAV, video, lyrics").first.click()
     page.get_by_role("button", name="Vocals + instrumental").click()
-    stems = page.locator(".stem-grid .clip-card")
+    stems = page.locator(".stem-list .stem-row")  # compact rows: no progress steps, no Create persona
     expect(stems).to_have_count(2)
     for index in range(2):
-        expect(stems.nth(index).locator(".status-badge")).to_have_text("Complete", timeout=LONG)
-    expect(stems.nth(0).get_by_role("link", name="Download MP3")).to_be_visible(timeout=30_000)
-    expect(page.locator(".stem-grid")).to_contain_text("Vocals")
+        expect(stems.nth(index).get_by_role("link", name="Download MP3")).to_be_visible(timeout=LONG)
+    expect(page.locator(".stem-list")).to_contain_text("Vocals")
+    expect(page.locator(".stem-list .steps, .stem-list .create-persona")).to_have_count(0)
 
     page.get_by_role("button", name="Get WAV").click()
     expect(page.get_by_role("button", name="Download WAV")).to_be_visible(timeout=30_000)
