@@ -180,8 +180,9 @@ def seed_tool_songs(songs: dict[int, list], clips: dict) -> None:
     for own in songs.values():
         for n in range(TOOL_SONG_EVERY - 1, len(own), TOOL_SONG_EVERY):
             own[n].kind, own[n].parent_clip = Song.Kind.EXTEND, clips[(own[n - 1].pk, 1)]
+            own[n].family_root_id = own[n - 1].pk  # as services._song_create sets it: one Library row
             extensions.append(own[n])
-    Song.objects.bulk_update(extensions, ["kind", "parent_clip"], batch_size=2000)
+    Song.objects.bulk_update(extensions, ["kind", "parent_clip", "family_root"], batch_size=2000)
 
 
 def signed_in_sessions(users: list) -> dict[int, str]:

@@ -131,10 +131,13 @@ def library_songs(*, user, filters: LibraryFilters) -> QuerySet:
 def _family_heads(*, user, matching: QuerySet | None) -> QuerySet:
     """One Library row per family: its original, or a derived song whose original is in Trash (it would
     have no row otherwise). With a search or filter, a family shows when any of its songs matches."""
+    # The trashed originals as a subquery, not a join: PostgreSQL hashes the few trashed ids once, where
+    # the join to every row's original made the Library's COUNT three times slower.
+    trashed = Song.objects.owned_by(user).trashed().order_by().values("pk")
     heads = (
         Song.objects.owned_by(user)
         .in_library()
-        .filter(Q(family_root__isnull=True) | Q(family_root__trashed_at__isnull=False))
+        .filter(Q(family_root__isnull=True) | Q(family_root__in=trashed))
     )
     if matching is None:
         return heads
