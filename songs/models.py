@@ -152,7 +152,13 @@ class Song(Hideable):
         indexes = [
             models.Index(fields=["owner", "-created_at"], name="song_owner_created"),
             # The Library: the creator's songs out of Trash, newest first, a page by LIMIT/OFFSET.
-            models.Index(fields=["owner", "trashed_at", "-created_at", "-id"], name="song_owner_library"),
+            # PostgreSQL also keeps each song's family original in it, so the COUNT and the page's OFFSET
+            # (one row per family) read the index alone (SQLite ignores `include`).
+            models.Index(
+                fields=["owner", "trashed_at", "-created_at", "-id"],
+                include=["family_root"],
+                name="song_owner_library",
+            ),
             # The Library's persona filter lists the names a creator's songs were sung with.
             models.Index(
                 fields=["owner", "persona_name"], condition=~Q(persona_name=""), name="song_owner_persona"
