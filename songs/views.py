@@ -379,6 +379,11 @@ def clip_card(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(clip)
     tasks.restart_stalled_loop(clip=clip)  # its poll is late and no loop runs: queue one (never upstream)
     context = {"song": clip.song, "clip": clip, "stem_list": request.GET.get("list") == "1"}
+    if not clip.needs_refresh and not context["stem_list"]:
+        # The take is done: the song page's head (Add to playlist) and A/B come back out of band, so they
+        # appear as the takes finish instead of after a refresh.
+        context["settled"] = True
+        context["ab_takes"] = selectors.ab_takes(clip.song, clip.song.clips.order_by("take"))
     response = render(request, "songs/song_detail.html#clip_card", context)
     return response
 

@@ -233,3 +233,30 @@ def test_a_song_made_a_moment_ago_says_now(client, user):
     body = client.get(reverse("songs:library")).content.decode()
     assert "0 minutes" not in body
     assert re.search(r">now</time>", body), body
+
+
+def test_the_last_take_to_finish_brings_a_b_and_add_to_playlist_onto_the_open_song_page(client, user):
+    """A creator watching the takes come in got neither A/B nor Add to playlist until a refresh: the
+    cards swapped, the page's head and A/B stayed as first rendered (both takes still in flight)."""
+    song = make_song(owner=user, clips=2, status=Clip.Status.STREAMING)
+    Clip.objects.filter(song=song).update(audio_url="http://127.0.0.1:8765/audiopipe/?item_id=x")
+    one, two = song.clips.order_by("take")
+    client.force_login(user)
+    page = client.get(reverse("songs:song_detail", args=[song.pk])).content.decode()
+    assert f'<div id="song-{song.pk}-ab" hidden></div>' in page and "Add to playlist" not in page
+    assert f'id="song-{song.pk}-actions"' in page and "js/ab.js" in page  # the places the cards fill
+
+    one.status = Clip.Status.COMPLETE
+    one.save()
+    card = reverse("songs:clip_card", args=[one.pk])
+    body = client.get(card, headers={"HX-Request": "true"}).content.decode()
+    assert f'id="song-{song.pk}-actions" hx-swap-oob="true"' in body and "Add to playlist" in body
+    assert "data-ab" not in body  # one take finished: nothing to compare yet
+
+    two.status = Clip.Status.COMPLETE
+    two.save()
+    card = reverse("songs:clip_card", args=[two.pk])
+    body = client.get(card, headers={"HX-Request": "true"}).content.decode()
+    assert f'class="ab-panel" data-ab data-ab-a="{one.pk}" data-ab-b="{two.pk}"' in body
+    assert 'hx-swap-oob="true"' in body.split(f'id="song-{song.pk}-ab"')[1].split(">")[0]
+    assert f"next={reverse('songs:song_detail', args=[song.pk])}" in body  # not the card's own URL
