@@ -14,13 +14,24 @@ from .models import Notification
 STEM_KINDS = (Song.Kind.STEMS_ALL, Song.Kind.STEMS_TWO)
 
 
+# A cover, a replaced section, an extension and a whole song keep their original's title: the bell says
+# which one finished, or a family's notifications all read "“Title” is ready".
+MADE_FROM = {
+    Song.Kind.COVER: "Your cover of",
+    Song.Kind.INFILL: "The replaced section of",
+    Song.Kind.EXTEND: "The extension of",
+    Song.Kind.CONCAT: "The whole song of",
+}
+
+
 def message_for(song: Song, outcome: str, reason: str) -> str:
     title = song.display_title
     if song.kind in STEM_KINDS:
         return (
             f"The stems of “{title}” are ready" if outcome == "complete" else f"Your stems failed: {reason}"
         )
-    return f"“{title}” is ready" if outcome == "complete" else f"“{title}” failed: {reason}"
+    named = f"{MADE_FROM[song.kind]} “{title}”" if song.kind in MADE_FROM else f"“{title}”"
+    return f"{named} is ready" if outcome == "complete" else f"{named} failed: {reason}"
 
 
 def event_payload(song: Song, outcome: str, reason: str) -> dict:

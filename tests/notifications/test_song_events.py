@@ -68,3 +68,25 @@ def test_a_refused_send_is_told_and_its_retry_is_told_again(
         services.song_retry(song=song)
     finish(suno, django_capture_on_commit_callbacks)
     assert [n.kind for n in Notification.objects.order_by("created_at", "id")] == ["failed", "ready"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "ready", "failed"),
+    [
+        ("cover", "Your cover of “Night Drive” is ready", "Your cover of “Night Drive” failed: timed out"),
+        ("infill", "The replaced section of “Night Drive” is ready", None),
+        ("extend", "The extension of “Night Drive” is ready", None),
+        ("concat", "The whole song of “Night Drive” is ready", None),
+        ("custom", "“Night Drive” is ready", "“Night Drive” failed: timed out"),
+    ],
+)
+def test_the_bell_says_which_song_of_a_family_finished(user, kind, ready, failed):
+    """A cover, a replaced section and a whole song keep their original's title: the bell showed six
+    identical '“Lighthouse Night” is ready' lines for one family."""
+    from notifications.receivers import message_for
+    from tests.songs.builders import make_song
+
+    song = make_song(owner=user, kind=kind)
+    assert message_for(song, "complete", "") == ready
+    if failed:
+        assert message_for(song, "failed", "timed out") == failed

@@ -43,6 +43,7 @@ def test_the_bell_counts_unread_and_lists_the_newest_of_its_owner_only(creator, 
     assert 'aria-label="Notifications: 8 unread"' in page
     assert "Song 7 is ready" in page and "Song 1 is ready" not in page  # the six newest
     assert "Song 99" not in page
+    assert "now</small>" in page and "0 minutes" not in page  # just made: "now", not "0 minutes ago"
 
     answer = creator.post(reverse("notifications:read"), headers={"HX-Request": "true"})
     assert 'aria-label="Notifications"' in text(answer) and "bell-count" not in text(answer)
