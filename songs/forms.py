@@ -61,7 +61,7 @@ SLIDER_UNSET = 50
 SLIDER_KEYS = dict(
     zip(("weirdness", "style_influence", "audio_influence"), versions.CONTROL_SLIDERS, strict=True)
 )
-VOCAL_GENDER_CHOICES = [("", "None"), ("f", "Female"), ("m", "Male")]
+VOCAL_GENDER_CHOICES = [("", "Any"), ("f", "Female"), ("m", "Male")]  # "Any": "None" read as no vocals
 
 
 class RangeInput(forms.NumberInput):
@@ -202,7 +202,7 @@ class SongForm(MoreOptionsMixin, forms.Form):
                 self.add_error(
                     None,
                     "The music service takes no More options with a persona: set the sliders back to 50 "
-                    "and Vocal gender to None, or choose No persona.",
+                    "and Vocal gender to Any, or choose No persona.",
                 )
             if data.get("mode") == Song.Kind.DESCRIPTION:
                 self.add_error("mode", "A persona sings your own lyrics: choose Custom lyrics.")

@@ -79,6 +79,8 @@ def test_the_create_page_folds_more_options_and_has_no_audio_influence(client, u
     assert 'name="weirdness"' in html and 'name="style_influence"' in html
     assert 'name="audio_influence"' not in html  # only forms with source audio (covers, uploads) offer it
     assert 'type="range"' in html
+    # the unset vocal gender says "Any": "None" read as "no vocals" next to Instrumental
+    assert 'value="" id="id_vocal_gender_0" checked> Any</label>' in html and "> None</label>" not in html
 
 
 def test_the_recipe_shows_them_and_make_another_keeps_them(client, user):
