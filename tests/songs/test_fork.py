@@ -88,3 +88,12 @@ def test_a_song_that_is_not_a_fork_shows_no_diff(client, user):
     song = _original(user)
     client.force_login(user)
     assert "Forked from" not in client.get(song.get_absolute_url()).content.decode()
+
+
+def test_the_song_page_says_what_fork_does_beside_make_another(client, user):
+    """Two buttons, 'Make another from this recipe' and 'Fork', with nothing to tell them apart."""
+    song = _original(user)
+    client.force_login(user)
+    html = client.get(song.get_absolute_url()).content.decode()
+    assert 'role="button" aria-describedby="fork-help">Fork</a>' in html
+    assert 'id="fork-help"' in html and "its page shows what you changed" in html
