@@ -49,6 +49,9 @@ def test_create_song_watch_takes_complete_and_play(page, stack):
     for index in range(2):
         expect(cards.nth(index).locator(".status-badge")).to_have_text("Complete", timeout=60_000)
     expect(cards.nth(0).get_by_role("img")).to_be_visible()
+    # A/B and Add to playlist arrive with the last take (out of band), not only after a refresh.
+    expect(page.get_by_role("region", name="Compare the takes")).to_be_visible(timeout=10_000)
+    expect(page.get_by_role("button", name="Add to playlist")).to_be_visible()
     assert page.evaluate("window.noReload") is True
 
     state = page.evaluate(
