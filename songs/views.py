@@ -309,13 +309,21 @@ def _initial_from_song(request: HttpRequest) -> dict | None:
     return initial
 
 
+def _stems_source(song: Song) -> Clip | None:
+    """The take a stem set was separated from, for its page's "Stems of …" line (the stem page otherwise
+    names nothing it came from): only the owner's own take, one query."""
+    if song.kind not in STEM_SONG_KINDS or song.parent_clip_id is None:
+        return None
+    return Clip.objects.owned_by(song.owner_id).select_related("song").filter(pk=song.parent_clip_id).first()
+
+
 @require_GET
 def song_detail(request: HttpRequest, pk: int) -> HttpResponse:
     song = get_object_or_404(Song.objects.owned_by(request.user), pk=pk)
     context = {"song": song, "clips": song.clips.order_by("take"), "steps": selectors.song_chain_steps(song)}
     context["family_size"] = selectors.family_size(user=request.user, song=song)
     context["ab_takes"] = selectors.ab_takes(song, context["clips"])
-    context["source_clip"] = selectors.song_source(song)  # "Cover of …", "Replaced 0:42–1:05 of …"
+    context["source_clip"] = selectors.song_source(song) or _stems_source(song)  # "Cover of …", "Stems of …"
     context["recipe_changes"] = selectors.recipe_changes(song)  # a fork: what it changed from its original
     return render(request, "songs/song_detail.html", context)
 

@@ -260,3 +260,22 @@ def test_the_last_take_to_finish_brings_a_b_and_add_to_playlist_onto_the_open_so
     assert f'class="ab-panel" data-ab data-ab-a="{one.pk}" data-ab-b="{two.pk}"' in body
     assert 'hx-swap-oob="true"' in body.split(f'id="song-{song.pk}-ab"')[1].split(">")[0]
     assert f"next={reverse('songs:song_detail', args=[song.pk])}" in body  # not the card's own URL
+
+
+def test_a_stem_sets_page_names_the_take_it_was_separated_from(client, user, other_user):
+    """The stem set's page said only 'Vocals and instrumental': nothing led back to the take."""
+    original = make_song(owner=user, clips=2, status=Clip.Status.COMPLETE, title="Harbour Lights")
+    take_two = original.clips.get(take=2)
+    complete = Clip.Status.COMPLETE
+    stems = make_song(owner=user, clips=2, status=complete, kind="stems_two", parent_clip=take_two)
+    client.force_login(user)
+    page = client.get(reverse("songs:song_detail", args=[stems.pk])).content.decode()
+    line = re.search(r'<p class="song-source">(.*?)</p>', page, re.S).group(1)
+    assert "Stems of" in line and "take 2" in line
+    assert reverse("songs:clip_detail", args=[take_two.pk]) in line
+
+    theirs = make_song(owner=other_user, clips=1, status=Clip.Status.COMPLETE, title="Not yours")
+    stems.parent_clip = theirs.clips.get()  # hand-edited data: someone else's take is never named
+    stems.save(update_fields=["parent_clip"])
+    page = client.get(reverse("songs:song_detail", args=[stems.pk])).content.decode()
+    assert "Not yours" not in page and 'class="song-source"' not in page
