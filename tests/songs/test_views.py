@@ -279,3 +279,19 @@ def test_a_stem_sets_page_names_the_take_it_was_separated_from(client, user, oth
     stems.save(update_fields=["parent_clip"])
     page = client.get(reverse("songs:song_detail", args=[stems.pk])).content.decode()
     assert "Not yours" not in page and 'class="song-source"' not in page
+
+
+def test_a_take_page_of_a_song_in_trash_says_so_with_restore(client, user):
+    """A take's page offers every paid tool (cover, replace, stems…) and said nothing of the song being
+    in Trash, while the song's own page did."""
+    from django.utils import timezone
+
+    song = make_song(owner=user, clips=1, status=Clip.Status.COMPLETE)
+    clip = song.clips.get()
+    client.force_login(user)
+    url = reverse("songs:clip_detail", args=[clip.pk])
+    assert "This song is in Trash" not in client.get(url).content.decode()
+    song.trashed_at = timezone.now()
+    song.save(update_fields=["trashed_at"])
+    page = client.get(url).content.decode()
+    assert "This song is in Trash" in page and reverse("songs:song_restore", args=[song.pk]) in page
