@@ -67,6 +67,24 @@
 
   document.addEventListener("htmx:load", function () { loadPanel(false); });
   document.addEventListener("htmx:historyRestore", function () { loadPanel(true); });
+
+  // New song (the header's, or Make your first song) beside a loaded panel: the form is already here, so
+  // its title field takes the focus instead of the page going to a second copy of the form. In the
+  // capture phase, before htmx's boost handler on the link; a modified click still opens the page.
+  document.addEventListener("click", function (event) {
+    if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    var link = event.target.closest && event.target.closest("a[href]");
+    if (!link || !WIDE.matches) return;
+    var url = new URL(link.href, window.location.href);
+    if (url.origin !== window.location.origin || url.search || !/\/songs\/new\/$/.test(url.pathname)) return;
+    var panel = document.querySelector("[data-create-panel]");
+    var field = panel && (panel.querySelector("input[name=title]") || panel.querySelector("textarea"));
+    if (!field) return;
+    event.preventDefault();
+    event.stopPropagation();
+    field.focus();
+    field.scrollIntoView({ block: "nearest" });
+  }, true);
   WIDE.addEventListener("change", function () { loadPanel(false); });
 
   // Generate from the panel: the page stays, so the button comes back from "Sending…", and the list's

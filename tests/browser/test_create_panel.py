@@ -41,6 +41,14 @@ def test_generate_from_the_side_panel_and_the_draft_survives_navigation(page, st
     expect(panel.get_by_text("Restored your draft from")).to_be_visible()
     expect(panel.get_by_label("Title")).to_have_value("Next idea")
 
+    # Beside the panel, the page's own New song is hidden and the header's brings the panel's title
+    # field into focus instead of opening a second copy of the form.
+    expect(page.locator(".page-head").get_by_role("button", name="New song")).to_be_hidden()
+    page.locator(".site-header").get_by_role("button", name="New song").click()
+    expect(panel.get_by_label("Title")).to_be_focused()
+    expect(page).to_have_url(re.compile(r"/songs/$"))
+    assert page.evaluate("window.__samePage === true")
+
 
 def test_on_a_phone_the_create_page_keeps_generate_on_screen(browser, stack):
     username, password = stack.create_user("phone-creator")

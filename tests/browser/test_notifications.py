@@ -35,8 +35,11 @@ def test_the_bell_counts_up_and_a_background_tab_is_notified(page, stack):
     expect(bell.locator("summary")).to_have_attribute("aria-label", "Notifications")  # filled in, nothing new
     assert page.evaluate("window.__asked") == 0  # never asked on page load
 
+    # From Explore: there (unlike beside the Library's side panel) New song opens the create page.
+    page.get_by_role("link", name="Explore").first.click()
+    expect(page.get_by_role("heading", name="Explore", level=1)).to_be_visible()
     page.get_by_role("button", name="New song").first.click()
-    expect(page.get_by_role("heading", name="New song")).to_be_visible()
+    expect(page.get_by_role("heading", name="New song", level=1)).to_be_visible()
     assert page.evaluate("window.__asked") == 0
     page.get_by_label("Title").fill("Harbour Lights")
     page.get_by_role("textbox", name="Lyrics").fill("[Verse]\nHarbour lights are shining bright")
