@@ -238,6 +238,18 @@ class Song(Hideable):
         return "–".join(f"{int(s) // 60}:{int(s) % 60:02d}" for s in (self.infill_start_s, self.infill_end_s))
 
     @property
+    def retry_take(self) -> int | None:
+        """The take whose card offers Retry, so a song shows one Retry, not one per failed card: the take
+        that failed last (the others stopped refreshing before Retry was possible), or the highest on a tie."""
+        if not self.can_retry:
+            return None
+        clips = [clip for clip in self.clips.all() if clip.is_failed]
+        if not clips:
+            return None
+        epoch = timezone.now().replace(year=1970)
+        return max(clips, key=lambda clip: (clip.completed_at or epoch, clip.take)).take
+
+    @property
     def excluded_styles_ignored(self) -> bool:
         """A relay that keeps only the fields it knows drops negative_tags (docs/upstream.md §11): the
         finished takes' metadata then comes back without them."""

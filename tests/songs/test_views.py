@@ -295,3 +295,25 @@ def test_a_take_page_of_a_song_in_trash_says_so_with_restore(client, user):
     song.save(update_fields=["trashed_at"])
     page = client.get(url).content.decode()
     assert "This song is in Trash" in page and reverse("songs:song_restore", args=[song.pk]) in page
+
+
+def test_a_song_whose_takes_both_failed_offers_one_retry_on_the_take_that_failed_last(client, user):
+    """Two Retry buttons read as two charges: the song shows one, on the card that failed last (the other
+    card stopped refreshing when it failed, before a Retry was possible), live and after a reload."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    song = make_song(owner=user, status=Clip.Status.ERROR)
+    now = timezone.now()
+    Clip.objects.filter(song=song, take=1).update(completed_at=now)
+    Clip.objects.filter(song=song, take=2).update(completed_at=now - timedelta(seconds=30))
+    client.force_login(user)
+    page = client.get(song.get_absolute_url()).content.decode()
+    assert page.count("Retry ·") == 1
+    for take, offers_retry in ((1, True), (2, False)):
+        card = client.get(
+            reverse("songs:clip_card", args=[song.clips.get(take=take).pk]), HTTP_HX_REQUEST="true"
+        ).content.decode()
+        assert ("Retry ·" in card) is offers_retry
+        assert "Try again with this recipe" not in card  # Retry is the way, on the other card
