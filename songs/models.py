@@ -240,7 +240,7 @@ class Song(Hideable):
     @property
     def retry_take(self) -> int | None:
         """The take whose card offers Retry, so a song shows one Retry, not one per failed card: the take
-        that failed last (the others stopped refreshing before Retry was possible), or the highest on a tie."""
+        that failed last (the others stopped refreshing before Retry was possible), the highest on a tie."""
         if not self.can_retry:
             return None
         clips = [clip for clip in self.clips.all() if clip.is_failed]
