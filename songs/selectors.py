@@ -880,3 +880,20 @@ def recipe_changes(song: Song) -> list[RecipeChange]:
         if old != new:
             changes.append(RecipeChange(label=RECIPE_LABELS.get(name, name), old=old, new=new))
     return changes
+
+
+def stem_sets_of(*, user, song: Song) -> list[Song]:
+    """The stem sets a Library row's menu offers as ZIPs: the song itself when it is one, else those made
+    from its takes, out of Trash and with a stem saved (one query)."""
+    if song.is_stem_set:
+        candidates = Song.objects.filter(pk=song.pk)
+    else:
+        candidates = Song.objects.owned_by(user).in_library().filter(parent_clip__song=song)
+    sets = (
+        candidates.filter(kind__in=(Song.Kind.STEMS_ALL, Song.Kind.STEMS_TWO))
+        .filter(clips__status=Clip.Status.COMPLETE, clips__audio_file__gt="")
+        .select_related("parent_clip")
+        .distinct()
+        .order_by("parent_clip__take", "created_at")
+    )
+    return list(sets)

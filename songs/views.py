@@ -104,7 +104,12 @@ def song_menu(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
-    context = {"song": song, "clips": song.clips.all(), "next": request.headers.get("HX-Current-URL", "")}
+    context = {
+        "song": song,
+        "clips": song.clips.all(),
+        "stem_sets": selectors.stem_sets_of(user=request.user, song=song),
+        "next": request.headers.get("HX-Current-URL", ""),
+    }
     return render(request, "songs/song_list.html#song_menu", context)
 
 

@@ -571,3 +571,29 @@ def test_the_persona_filter_offers_a_new_persona_at_once(
         client
     )  # the cached list was dropped
     assert titles(library(client, "?persona=Velvet+voice")) == ["Second"]
+
+
+def test_the_menu_offers_a_zip_of_each_stem_set_made_from_the_song(client, user):
+    song = make_song(owner=user, title="Harbour Lights", status=Clip.Status.COMPLETE)
+    take_two = song.clips.get(take=2)
+    stems = make_song(
+        owner=user, title="Harbour Lights stems", kind=Song.Kind.STEMS_TWO, parent_clip=take_two,
+        family_root=song, status=Clip.Status.COMPLETE,
+    )  # fmt: skip
+    unsaved = make_song(
+        owner=user,
+        kind=Song.Kind.STEMS_ALL,
+        parent_clip=take_two,
+        family_root=song,
+        status=Clip.Status.COMPLETE,
+    )  # no stem saved yet: nothing to zip
+    vocals = stems.clips.get(take=1)
+    vocals.audio_file.save("vocals.mp3", ContentFile(b"ID3"), save=True)
+    client.force_login(user)
+    menu = client.get(reverse("songs:song_menu", args=[song.pk]), headers=HTMX).content.decode()
+    zip_url = reverse("songs:song_stems_zip", args=[stems.pk])
+    assert "Download stems of take 2 (vocals and instrumental) (.zip)" in menu and zip_url in menu
+    assert reverse("songs:song_stems_zip", args=[unsaved.pk]) not in menu
+    own = client.get(reverse("songs:song_menu", args=[stems.pk]), headers=HTMX).content.decode()
+    assert "Download all stems (.zip)" in own
+    assert client.get(zip_url).status_code == 200
