@@ -834,20 +834,41 @@ def _trashable(songs):
     return songs.filter(trashed_at__isnull=True).exclude(state__in=SENDING_STATES).exclude(Exists(in_flight))
 
 
-def song_trash(*, song: Song) -> None:
-    """Out of the Library and off every public page. It keeps is_public: a restore brings it back as is."""
+def song_trash(*, song: Song) -> int:
+    """Out of the Library and off every public page. It keeps is_public: a restore brings it back as is.
+
+    An original is its family's Library row: the songs made from it go to Trash with it (those not still
+    being made), at the same moment, which is how a restore knows to bring them back. Returns how many."""
     now = timezone.now()
-    if not _trashable(Song.objects.filter(pk=song.pk)).update(trashed_at=now):
-        song.refresh_from_db(fields=["trashed_at"])
-        if song.trashed_at is None:
-            raise Refused(STILL_IN_FLIGHT.format(title=song.display_title))
-        return  # already in Trash (a second click)
-    song.trashed_at = now
+    with transaction.atomic():
+        if not _trashable(Song.objects.filter(pk=song.pk)).update(trashed_at=now):
+            song.refresh_from_db(fields=["trashed_at"])
+            if song.trashed_at is None:
+                raise Refused(STILL_IN_FLIGHT.format(title=song.display_title))
+            return 0  # already in Trash (a second click)
+        song.trashed_at = now
+        return _family_trash(root_ids=[song.pk], now=now)
 
 
-def song_restore(*, song: Song) -> None:
-    Song.objects.filter(pk=song.pk).update(trashed_at=None)
+def _family_trash(*, root_ids: list[int], now) -> int:
+    return _trashable(Song.objects.filter(family_root__in=root_ids)).update(trashed_at=now)
+
+
+def _family_restore(*, songs) -> int:
+    """The family songs that went to Trash with these originals (the same moment) come back with them."""
+    restored = 0
+    for pk, trashed_at in songs.filter(family_root__isnull=True).values_list("pk", "trashed_at"):
+        restored += Song.objects.filter(family_root_id=pk, trashed_at=trashed_at).update(trashed_at=None)
+    return restored
+
+
+def song_restore(*, song: Song) -> int:
+    """Back in the Library, with the family songs that went to Trash with it; returns how many of those."""
+    with transaction.atomic():
+        family = _family_restore(songs=Song.objects.filter(pk=song.pk, trashed_at__isnull=False))
+        Song.objects.filter(pk=song.pk).update(trashed_at=None)
     song.trashed_at = None
+    return family
 
 
 @dataclass(frozen=True)
@@ -861,15 +882,21 @@ class BulkOutcome:
 def songs_trash(*, owner, song_ids: list[int]) -> BulkOutcome:
     """Ids that aren't the owner's are ignored, as if they weren't there."""
     songs = Song.objects.owned_by(owner).filter(pk__in=song_ids, trashed_at__isnull=True)
+    now = timezone.now()
     with transaction.atomic():
         asked = songs.count()
-        done = _trashable(songs).update(trashed_at=timezone.now())
+        trashed = list(_trashable(songs).values_list("pk", "family_root_id"))
+        done = Song.objects.filter(pk__in=[pk for pk, _ in trashed]).update(trashed_at=now)
+        _family_trash(root_ids=[pk for pk, root in trashed if root is None], now=now)  # as song_trash
     skipped = {"still being made": asked - done} if asked > done else {}
     return BulkOutcome(done=done, skipped=skipped)
 
 
 def songs_restore(*, owner, song_ids: list[int]) -> BulkOutcome:
-    done = Song.objects.owned_by(owner).filter(pk__in=song_ids).trashed().update(trashed_at=None)
+    songs = Song.objects.owned_by(owner).filter(pk__in=song_ids).trashed()
+    with transaction.atomic():
+        _family_restore(songs=songs)
+        done = songs.update(trashed_at=None)
     return BulkOutcome(done=done, skipped={})
 
 

@@ -146,29 +146,45 @@ def song_like(request: HttpRequest, pk: int) -> HttpResponse:
 def song_trash(request: HttpRequest, pk: int) -> HttpResponse:
     song = _owned_song(request, pk)
     try:
-        services.song_trash(song=song)
+        family = services.song_trash(song=song)
     except Refused as refusal:
         if not request.htmx:
             messages.error(request, refusal.user_message)
             return _back(request)
         return _row_response(request, pk, message=refusal.user_message, level="error")
     if not request.htmx:
-        messages.info(request, TRASHED.format(title=song.display_title))
+        messages.info(request, TRASHED.format(title=song.display_title) + _with_family(family))
         return _back(request)
-    return render(request, "songs/song_list.html#row_notice", {"song": song, "trashed": True})
+    return render(
+        request, "songs/song_list.html#row_notice", {"song": song, "trashed": True, "family": family}
+    )
 
 
 @require_POST
 def song_restore(request: HttpRequest, pk: int) -> HttpResponse:
     song = _owned_song(request, pk)
-    services.song_restore(song=song)
+    family = services.song_restore(song=song)
     if not request.htmx:
-        messages.success(request, f"“{song.display_title}” is back in your Library.")
+        messages.success(request, f"“{song.display_title}” is back in your Library." + _with_family(family))
         return _back(request, fallback=song.get_absolute_url())
-    return render(request, "songs/song_list.html#row_notice", {"song": song, "trashed": False})
+    return render(
+        request, "songs/song_list.html#row_notice", {"song": song, "trashed": False, "family": family}
+    )
 
 
 TRASHED = "“{title}” is in Trash. A public song's page is offline until you restore it."
+
+
+def _with_family(count: int) -> str:
+    if not count:
+        return ""
+    return (
+        f" The {_songs(count)} made from it went with it."
+        if count > 1
+        else " The song made from it went with it."
+    )
+
+
 BULK_DONE = {
     "trash": "Moved {n} to Trash.",
     "restore": "Restored {n} to your Library.",

@@ -269,3 +269,32 @@ def test_a_stems_page_is_one_mixer_of_compact_rows(client, user, family):
         assert f'aria-label="Mute {stem}"' in body and f'aria-label="Solo {stem}"' in body
     assert reverse("songs:song_stems_zip", args=[family["stems"].pk]) in body
     assert "Create persona" not in body and 'class="steps"' not in body and "clip-card" not in body
+
+
+def test_trashing_a_familys_row_takes_the_family_and_undo_brings_it_back(client, user, family):
+    """The row is the family: Move to Trash on it must not leave its songs behind as rows of their own. A
+    song still being made stays (it may not go to Trash), and one trashed on its own before stays there."""
+    original, cover = family["original"], family["cover"]
+    Song.objects.filter(pk=cover.pk).update(trashed_at=timezone.now() - timezone.timedelta(days=1))
+    busy = derived(original, original.clips.get(take=1), Song.Kind.EXTEND, title="Night Drive busy")
+    Clip.objects.filter(song=busy).update(status=Clip.Status.STREAMING)
+    client.force_login(user)
+    notice = client.post(reverse("songs:song_trash", args=[original.pk]), HTTP_HX_REQUEST="true")
+    assert "is in Trash with the 4 songs made from it." in notice.content.decode()
+    assert library_titles(client) == ["Night Drive busy"]  # still being made: its own row meanwhile
+    trashed = set(Song.objects.filter(owner=user).trashed().values_list("title", flat=True))
+    assert trashed == {s.title for s in family.values()}
+
+    back = client.post(reverse("songs:song_restore", args=[original.pk]), HTTP_HX_REQUEST="true")
+    assert "with the 4 songs made from it" in back.content.decode()
+    assert sorted(library_titles(client)) == ["Night Drive"]  # one row again, the family under it
+    assert Song.objects.get(pk=cover.pk).trashed_at is not None  # trashed on its own: left in Trash
+
+
+def test_the_bulk_bar_trashes_and_restores_families_too(client, user, family):
+    original = family["original"]
+    client.force_login(user)
+    client.post(reverse("songs:songs_bulk"), {"action": "trash", "song": [original.pk]})
+    assert not Song.objects.filter(owner=user, trashed_at__isnull=True).exists()
+    client.post(reverse("songs:songs_bulk"), {"action": "restore", "song": [original.pk]})
+    assert not Song.objects.filter(owner=user).trashed().exists()
