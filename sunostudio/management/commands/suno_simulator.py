@@ -72,7 +72,10 @@ class Command(BaseCommand):
             f"(media at {simulator.base_url}; faults: {faults or 'none'}{extras}). Ctrl-C to stop."
         )
         self.stdout.flush()
-        signal.signal(signal.SIGTERM, _interrupt)  # honcho and `kill` stop us like Ctrl-C does
+        # honcho and `kill` stop us like Ctrl-C does. SIGINT too, explicitly: a process started in the
+        # background by a non-interactive shell inherits SIGINT ignored, and Python then leaves it ignored.
+        signal.signal(signal.SIGTERM, _interrupt)
+        signal.signal(signal.SIGINT, _interrupt)
         try:
             server.serve_forever()
         except KeyboardInterrupt:
