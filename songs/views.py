@@ -556,14 +556,17 @@ def clip_lyrics_file(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     return response
 
 
-@require_POST
-def clip_extend(request: HttpRequest, pk: int) -> HttpResponse:
+def _clip_tool(
+    request: HttpRequest, pk: int, *, form_class, form_name: str, create, started: str
+) -> HttpResponse:
+    """Extend, cover, replace section: a form on the take's page that saves a new song of two takes. A bad
+    form or a refusal re-renders the page with what was typed (200); a new song says it started."""
     clip = _owned_clip(request, pk)
-    form = ExtendForm(request.POST, parent=clip)
+    form = form_class(request.POST, parent=clip)
     if not form.is_valid():
-        return _clip_page(request, clip, extend_form=form)  # 200 with what was typed
+        return _clip_page(request, clip, **{form_name: form})
     try:
-        song, created = services.clip_extend(
+        song, created = create(
             owner=request.user,
             parent=clip,
             idempotency_key=form.cleaned_data["idempotency_key"],
@@ -571,10 +574,22 @@ def clip_extend(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except Refused as refusal:
         form.add_error(None, refusal.user_message)
-        return _clip_page(request, clip, extend_form=form)
+        return _clip_page(request, clip, **{form_name: form})
     if created:
-        messages.success(request, "Extending — your two takes will appear below in a moment.")
+        messages.success(request, f"{started} — your two takes will appear below in a moment.")
     return redirect(song)
+
+
+@require_POST
+def clip_extend(request: HttpRequest, pk: int) -> HttpResponse:
+    return _clip_tool(
+        request,
+        pk,
+        form_class=ExtendForm,
+        form_name="extend_form",
+        create=services.clip_extend,
+        started="Extending",
+    )
 
 
 @require_POST
@@ -631,44 +646,26 @@ def _remake_context(clip: Clip, derived, *, cover_form=None, replace_form=None) 
 
 @require_POST
 def clip_cover(request: HttpRequest, pk: int) -> HttpResponse:
-    clip = _owned_clip(request, pk)
-    form = CoverForm(request.POST, parent=clip)
-    if not form.is_valid():
-        return _clip_page(request, clip, cover_form=form)  # 200 with what was typed
-    try:
-        song, created = services.clip_cover(
-            owner=request.user,
-            parent=clip,
-            idempotency_key=form.cleaned_data["idempotency_key"],
-            **form.recipe(),
-        )
-    except Refused as refusal:
-        form.add_error(None, refusal.user_message)
-        return _clip_page(request, clip, cover_form=form)
-    if created:
-        messages.success(request, "Making the cover — your two takes will appear below in a moment.")
-    return redirect(song)
+    return _clip_tool(
+        request,
+        pk,
+        form_class=CoverForm,
+        form_name="cover_form",
+        create=services.clip_cover,
+        started="Making the cover",
+    )
 
 
 @require_POST
 def clip_replace_section(request: HttpRequest, pk: int) -> HttpResponse:
-    clip = _owned_clip(request, pk)
-    form = ReplaceSectionForm(request.POST, parent=clip)
-    if not form.is_valid():
-        return _clip_page(request, clip, replace_form=form)
-    try:
-        song, created = services.clip_replace_section(
-            owner=request.user,
-            parent=clip,
-            idempotency_key=form.cleaned_data["idempotency_key"],
-            **form.recipe(),
-        )
-    except Refused as refusal:
-        form.add_error(None, refusal.user_message)
-        return _clip_page(request, clip, replace_form=form)
-    if created:
-        messages.success(request, "Replacing the section — your two takes will appear below in a moment.")
-    return redirect(song)
+    return _clip_tool(
+        request,
+        pk,
+        form_class=ReplaceSectionForm,
+        form_name="replace_form",
+        create=services.clip_replace_section,
+        started="Replacing the section",
+    )
 
 
 @require_POST
