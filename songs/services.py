@@ -169,14 +169,8 @@ def _refuse_without_relay_task(clip: Clip, *, doing: str) -> None:
         raise Refused(NO_RELAY_TASK.format(doing=doing))
 
 
-def can_concat(clip: Clip) -> bool:
-    """Concat takes the last segment of an extension chain (docs/upstream.md §5.6)."""
-    return clip.is_complete and bool(clip.upstream_id) and clip.song.kind == Song.Kind.EXTEND
-
-
-def clip_concat(*, owner, clip: Clip, idempotency_key: UUID) -> tuple[Song, bool]:
-    if not can_concat(clip):
-        raise Refused("Only the finished end of an extension can become a whole song.")
+def _whole_song(*, owner, clip: Clip, idempotency_key: UUID) -> tuple[Song, bool]:
+    """The one-take concat song made from an extension's end or a replaced take (asked once per clip)."""
     existing = _existing_result(owner=owner, kind=Song.Kind.CONCAT, clip=clip)
     if existing is not None:
         return existing, False
@@ -190,6 +184,17 @@ def clip_concat(*, owner, clip: Clip, idempotency_key: UUID) -> tuple[Song, bool
         tags=clip.song.tags,
         model_version=clip.song.model_version,
     )
+
+
+def can_concat(clip: Clip) -> bool:
+    """Concat takes the last segment of an extension chain (docs/upstream.md §5.6)."""
+    return clip.is_complete and bool(clip.upstream_id) and clip.song.kind == Song.Kind.EXTEND
+
+
+def clip_concat(*, owner, clip: Clip, idempotency_key: UUID) -> tuple[Song, bool]:
+    if not can_concat(clip):
+        raise Refused("Only the finished end of an extension can become a whole song.")
+    return _whole_song(owner=owner, clip=clip, idempotency_key=idempotency_key)
 
 
 def can_cover(clip: Clip) -> bool:
@@ -279,19 +284,7 @@ def can_join_infill(clip: Clip) -> bool:
 def clip_join_infill(*, owner, clip: Clip, idempotency_key: UUID) -> tuple[Song, bool]:
     if not can_join_infill(clip):
         raise Refused("Only a finished take with a replaced section can be joined into the whole song.")
-    existing = _existing_result(owner=owner, kind=Song.Kind.CONCAT, clip=clip)
-    if existing is not None:
-        return existing, False
-    return _song_create(
-        owner=owner,
-        idempotency_key=idempotency_key,
-        takes=1,
-        kind=Song.Kind.CONCAT,
-        parent_clip=clip,
-        title=clip.song.title,
-        tags=clip.song.tags,
-        model_version=clip.song.model_version,
-    )
+    return _whole_song(owner=owner, clip=clip, idempotency_key=idempotency_key)
 
 
 def can_separate(clip: Clip) -> bool:
