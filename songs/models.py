@@ -151,13 +151,22 @@ class Song(Hideable):
         ]
         indexes = [
             models.Index(fields=["owner", "-created_at"], name="song_owner_created"),
-            # The Library: the creator's songs out of Trash, newest first, a page by LIMIT/OFFSET.
-            # PostgreSQL also keeps each song's family original in it, so the COUNT and the page's OFFSET
-            # (one row per family) read the index alone (SQLite ignores `include`).
+            # The Library: the creator's songs out of Trash, newest first, a page by LIMIT/OFFSET. Partial,
+            # so the page reads its twenty entries in order: with `trashed_at` as a column, PostgreSQL
+            # can't take `IS NULL` as an equality and sorted the whole library for every page. It also
+            # keeps each song's family original, so the COUNT and the OFFSET (one row per family) read
+            # the index alone (SQLite ignores `include`).
             models.Index(
-                fields=["owner", "trashed_at", "-created_at", "-id"],
+                fields=["owner", "-created_at", "-id"],
                 include=["family_root"],
+                condition=Q(trashed_at__isnull=True),
                 name="song_owner_library",
+            ),
+            # Trash, and the trashed originals the Library's families look up.
+            models.Index(
+                fields=["owner", "-created_at", "-id"],
+                condition=Q(trashed_at__isnull=False),
+                name="song_owner_trash",
             ),
             # The Library's persona filter lists the names a creator's songs were sung with.
             models.Index(
@@ -193,7 +202,13 @@ class Song(Hideable):
 
     @property
     def display_title(self) -> str:
-        return self.title or (self.description[:60] if self.description else "") or "Untitled song"
+        return self.title_from(self.title, self.description)
+
+    @staticmethod
+    def title_from(title: str, description: str) -> str:
+        """The name shown for a song: its title, else the start of its description (the Library's rows
+        work it out from plain values)."""
+        return title or (description[:60] if description else "") or "Untitled song"
 
     @property
     def is_stem_set(self) -> bool:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from html import escape
 
 from django.core.cache import cache
@@ -12,14 +13,11 @@ from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
     BooleanField,
-    Count,
     Exists,
-    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Value,
 )
 from django.db.models.expressions import RawSQL
@@ -27,6 +25,8 @@ from django.db.models.functions import Coalesce, Lower, NullIf
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+
+from sunostudio.fragments import fragment_key
 
 from . import catalogue
 from .models import SONG_SEARCH_VECTOR, Clip, CreateDraft, CreatorProfile, Song
@@ -104,9 +104,15 @@ def _state_filter(state: str) -> Q | None:
 
 
 def library_songs(*, user, filters: LibraryFilters) -> QuerySet:
-    """The creator's songs that match, in the page's order."""
-    songs = Song.objects.owned_by(user)
-    songs = songs.trashed() if filters.trash else songs.in_library()
+    """The creator's songs that match, in the page's order (`user` or its id)."""
+    ordering = LIBRARY_SORTS.get(filters.sort, LIBRARY_SORTS["newest"])
+    if filters.trash:  # Trash lists songs one by one: each is restored or deleted on its own
+        return _narrowed(Song.objects.owned_by(user).trashed(), filters).order_by(*ordering)
+    matching = _narrowed(Song.objects.owned_by(user).in_library(), filters) if filters.is_narrowed else None
+    return _family_heads(user=user, matching=matching).order_by(*ordering)
+
+
+def _narrowed(songs: QuerySet, filters: LibraryFilters) -> QuerySet:
     songs = _search(songs, filters.q)
     if filters.liked:
         songs = songs.filter(is_liked=True)
@@ -121,11 +127,7 @@ def library_songs(*, user, filters: LibraryFilters) -> QuerySet:
     if filters.instrumental:
         songs = songs.filter(instrumental=filters.instrumental == "instrumental")
     state = _state_filter(filters.state)
-    if state is not None:
-        songs = songs.filter(state)
-    if not filters.trash:  # Trash lists songs one by one: each is restored or deleted on its own
-        songs = _family_heads(user=user, matching=songs if filters.is_narrowed else None)
-    return songs.order_by(*LIBRARY_SORTS.get(filters.sort, LIBRARY_SORTS["newest"]))
+    return songs if state is None else songs.filter(state)
 
 
 def _family_heads(*, user, matching: QuerySet | None) -> QuerySet:
@@ -145,55 +147,56 @@ def _family_heads(*, user, matching: QuerySet | None) -> QuerySet:
     return heads.filter(Q(pk__in=matching.values("pk")) | Q(pk__in=matching.values("family_root_id")))
 
 
+@functools.lru_cache(maxsize=1024)
+def _library_sql(owner_id: int, filters: LibraryFilters, vendor: str) -> tuple[str, tuple, str, tuple]:
+    """The matching songs' ids in the page's order, and unordered for the COUNT (or PostgreSQL sorts
+    every matching row before it counts them), as SQL with its parameters. A pure function of its
+    arguments, so each process compiles a creator's filters once: building and compiling the ORM's
+    queries was a tenth of every Library page. `vendor` because the search is written per database."""
+    ids = library_songs(user=owner_id, filters=filters).values_list("pk", flat=True)
+    return (*ids.query.sql_with_params(), *ids.order_by().query.sql_with_params())
+
+
+class _MatchingIds:
+    """The ids of the songs that match, for the Paginator: its COUNT, and its page by LIMIT/OFFSET on the
+    ids alone, on the owner's index (with the rows' joins around the OFFSET, PostgreSQL joined and sorted
+    all 5,000 songs of a big library for page 300). A COUNT(*) OVER () would save the COUNT's round trip,
+    but makes PostgreSQL read every matching row."""
+
+    def __init__(self, *, owner_id: int, filters: LibraryFilters) -> None:
+        self.sql, self.params, self.count_sql, self.count_params = _library_sql(
+            owner_id, filters, connection.vendor
+        )
+
+    def count(self) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM ({self.count_sql}) matching", self.count_params)
+            return cursor.fetchone()[0]
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[int]:
+        offset, limit = int(window.start or 0), int(window.stop) - int(window.start or 0)
+        with connection.cursor() as cursor:
+            cursor.execute(f"{self.sql} LIMIT {limit} OFFSET {offset}", self.params)
+            return [row[0] for row in cursor.fetchall()]
+
+
 def library_page(
     *, user, filters: LibraryFilters | None = None, page_number: str | int | None = None
 ) -> Page:
-    """A page of the creator's songs as rows: the same few queries whatever the filters and the page.
-
-    The page is picked by id in a subquery (LIMIT/OFFSET on the owner's index alone): with the sources
-    joined around the OFFSET, PostgreSQL joined and sorted all 5,000 songs of a big library for page 300.
-    (A COUNT(*) OVER () in that subquery would save the COUNT's round trip, but makes PostgreSQL read every
-    matching row: 10 ms instead of 1.) Then the page's takes, and (only when the page has a tool song) the
-    takes they were made from.
-    """
-    filters = filters or LibraryFilters()
-    ids = Paginator(library_songs(user=user, filters=filters).values_list("pk", flat=True), LIBRARY_PAGE_SIZE)
+    """A page of the creator's songs as rows (LibrarySong): the same three queries whatever the filters
+    and the page (the count, the page's ids, its songs with their takes)."""
+    ids = Paginator(_MatchingIds(owner_id=user.pk, filters=filters or LibraryFilters()), LIBRARY_PAGE_SIZE)
     page = ids.get_page(page_number)
-    ordering = LIBRARY_SORTS.get(filters.sort, LIBRARY_SORTS["newest"])
-    songs = _row_songs(Song.objects.filter(pk__in=page.object_list)).order_by(*ordering)
-    return Page(library_rows(songs), page.number, ids)
-
-
-# The columns a row shows, and no more: a song's lyrics and a take's metadata (the lyrics again) and peaks
-# are kilobytes a row, and each column costs its parsing on every row of every page. Takes come as tuples,
-# not models: forty model instances (and their file descriptors) a page cost more than the query did.
-ROW_SONG_FIELDS = (
-    "owner_id", "kind", "title", "tags", "description", "model_version", "instrumental", "parent_clip_id",
-    "persona_name", "state", "is_public", "is_hidden", "play_count", "is_liked", "trashed_at", "created_at",
-    "family_root_id", "preferred_take",
-)  # fmt: skip
-
-
-def _family_members_count() -> Subquery:
-    """The songs made from this one's family, out of Trash (a subquery of the row query: no extra trip)."""
-    members = (
-        Song.objects.filter(family_root=OuterRef("pk"), trashed_at__isnull=True)
-        .order_by()
-        .values("family_root")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
-    return Subquery(members, output_field=IntegerField())
-
-
-def _row_songs(songs: QuerySet) -> QuerySet:
-    return songs.only(*ROW_SONG_FIELDS).annotate(family_count=_family_members_count())
+    return Page(library_songs_by_id(list(page.object_list)), page.number, ids)
 
 
 def library_row(*, user, pk: int) -> LibraryRow | None:
     """One row, for its refresh and after an action: the owner's song, trashed or not."""
-    rows = library_rows(_row_songs(Song.objects.owned_by(user).filter(pk=pk)))
-    return rows[0] if rows else None
+    songs = library_songs_by_id([pk], owner_id=user.pk)
+    return songs[0].row if songs else None
 
 
 PERSONA_NAMES_CACHE_SECONDS = 300
@@ -272,7 +275,6 @@ def _play_attributes(take: LibraryTake, *, title: str, href: str) -> str:
 
 @dataclass(slots=True)
 class LibraryRow(_TemplateReadable):
-    song: Song
     pk: int
     title: str
     url: str
@@ -354,8 +356,95 @@ def short_age(then: datetime, now: datetime) -> str:
 CLIP_STATUS_LABELS = dict(Clip.Status.choices)
 
 
+# The columns a row shows, and no more (a song's lyrics and a take's metadata are kilobytes a row): the
+# song, the take a tool song was made from (its song's title), the count of the songs made from its family
+# out of Trash ("+3 in this family"), then its takes, a line each. One plain query for the page (the ORM's
+# compiling of it cost more than running it).
+_ROW_SONG_COLUMNS = 19
+_ROW_SQL = f"""
+    SELECT s.id, s.kind, s.title, s.tags, s.description, s.model_version, s.persona_name, s.state,
+        s.is_public, s.is_hidden, s.is_liked, s.trashed_at, s.created_at, s.preferred_take,
+        source.take, source_song.id, source_song.title, source_song.description,
+        (SELECT COUNT(*) FROM {Song._meta.db_table} member
+            WHERE member.family_root_id = s.id AND member.trashed_at IS NULL),
+        c.id, c.take, c.status, c.audio_url, c.image_url, c.audio_file, c.image_file, c.duration,
+        c.error_message
+    FROM {Song._meta.db_table} s
+    LEFT JOIN {Clip._meta.db_table} source ON source.id = s.parent_clip_id
+    LEFT JOIN {Song._meta.db_table} source_song ON source_song.id = source.song_id
+    LEFT JOIN {Clip._meta.db_table} c ON c.song_id = s.id
+"""
+
+
+@dataclass(slots=True)
+class LibrarySong:
+    """A Library row as the database has it: `key` names everything its markup shows (its rendered markup
+    is kept under it: sunostudio.fragments), `row` builds the values the markup reads."""
+
+    values: tuple  # _ROW_SQL's song columns
+    takes: tuple[tuple, ...]  # its take columns, a tuple a take
+    age: str  # "5 min ago": the one part that changes with the clock
+    model: str  # the version's label
+    key: str = ""
+    _row: LibraryRow | None = None
+
+    def __post_init__(self) -> None:
+        self.key = fragment_key("library-row", (self.values, self.takes, self.age, self.model))
+
+    @property
+    def pk(self) -> int:
+        return self.values[0]
+
+    @property
+    def row(self) -> LibraryRow:
+        if self._row is None:
+            self._row = _library_row(self)
+        return self._row
+
+
+def library_songs_by_id(ids: list[int], *, owner_id: int | None = None) -> list[LibrarySong]:
+    """The songs with these ids, in this order (only the owner's when `owner_id` is given)."""
+    if not ids:
+        return []
+    sql = _ROW_SQL + f" WHERE s.id IN ({', '.join(['%s'] * len(ids))})"
+    params: list = list(ids)
+    if owner_id is not None:
+        sql += " AND s.owner_id = %s"
+        params.append(owner_id)
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " ORDER BY s.id, c.take", params)
+        lines = cursor.fetchall()
+    songs: dict[int, tuple] = {}
+    takes: dict[int, list[tuple]] = {}
+    for line in lines:
+        pk = line[0]
+        if pk not in songs:
+            songs[pk], takes[pk] = line[:_ROW_SONG_COLUMNS], []
+        if line[_ROW_SONG_COLUMNS] is not None:  # a song with no take yet has one line, without
+            takes[pk].append(line[_ROW_SONG_COLUMNS:])
+    now = timezone.now()
+    labels = {version.mv: version.label for version in catalogue.enabled_versions()}
+    return [
+        LibrarySong(
+            values=songs[pk],
+            takes=tuple(takes[pk]),
+            age=short_age(_aware(songs[pk][12]), now),
+            model=labels.get(songs[pk][5], songs[pk][5]),
+        )
+        for pk in ids
+        if pk in songs
+    ]
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """A plain cursor on SQLite gives the stored UTC time without its zone (the ORM would add it)."""
+    if value is not None and timezone.is_naive(value):
+        return value.replace(tzinfo=UTC)
+    return value
+
+
 def _take(values: tuple, urls: _RowUrls) -> LibraryTake:
-    _, pk, take, status, audio_url, image_url, audio_file, image_file, duration, error = values
+    pk, take, status, audio_url, image_url, audio_file, image_file, duration, error = values
     minutes, seconds = divmod(int(duration or 0), 60)  # players floor too: 28.9 s shows as 0:28
     return LibraryTake(
         clip_id=pk,
@@ -370,45 +459,10 @@ def _take(values: tuple, urls: _RowUrls) -> LibraryTake:
     )
 
 
-def _takes_by_song(song_ids: list[int], urls: _RowUrls) -> dict[int, list[LibraryTake]]:
-    """One plain query (the ORM's compiling of it cost more than running it)."""
-    takes: dict[int, list[LibraryTake]] = {pk: [] for pk in song_ids}
-    placeholders = ", ".join(["%s"] * len(song_ids))
-    sql = (
-        "SELECT song_id, id, take, status, audio_url, image_url, audio_file, image_file, duration,"
-        f" error_message FROM {Clip._meta.db_table} WHERE song_id IN ({placeholders}) ORDER BY song_id, take"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, song_ids)
-        for values in cursor.fetchall():
-            takes[values[0]].append(_take(values, urls))
-    return takes
-
-
-def _sources(songs: list[Song]) -> dict[int, tuple[str, int, int]]:
-    """Tool songs name the take they were made from: (its song's title, its song's id, take). One query, and
-    only when the page has a tool song."""
-    ids = list({song.parent_clip_id for song in songs if song.parent_clip_id})
-    if not ids:
-        return {}
-    placeholders = ", ".join(["%s"] * len(ids))
-    sql = (
-        f"SELECT c.id, c.take, c.song_id, s.title, s.description FROM {Clip._meta.db_table} c"
-        f" JOIN {Song._meta.db_table} s ON s.id = c.song_id WHERE c.id IN ({placeholders})"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, ids)
-        rows = cursor.fetchall()
-    return {
-        pk: (Song(title=title, description=description).display_title, song_id, take)
-        for pk, take, song_id, title, description in rows
-    }
-
-
-def _row_state(song: Song, takes: list[LibraryTake]) -> tuple[str, str]:
-    if song.state in SENDING_STATES:
+def _row_state(state: str, takes: list[LibraryTake]) -> tuple[str, str]:
+    if state in SENDING_STATES:
         return "sending", "Sending…"
-    if song.state == Song.State.FAILED:
+    if state == Song.State.FAILED:
         return "failed", "Failed"
     statuses = {take.status for take in takes}
     if statuses & set(Clip.IN_FLIGHT_STATUSES):
@@ -418,63 +472,59 @@ def _row_state(song: Song, takes: list[LibraryTake]) -> tuple[str, str]:
     return "", ""
 
 
-def library_rows(songs) -> list[LibraryRow]:
+KIND_LABELS = dict(Song.Kind.choices)
+
+
+def _library_row(song: LibrarySong) -> LibraryRow:
+    (
+        pk, kind, title, tags, description, model_version, persona, state, is_public, is_hidden, is_liked,
+        trashed_at, created_at, preferred_take, source_take, source_song_id, source_title, source_description,
+        family_members,
+    ) = song.values  # fmt: skip
     urls = _RowUrls.current()
-    now = timezone.now()
-    labels = {version.mv: version.label for version in catalogue.enabled_versions()}
-    kind_labels = dict(Song.Kind.choices)
-    songs = list(songs)
-    takes_by_song = _takes_by_song([song.pk for song in songs], urls) if songs else {}
-    sources = _sources(songs)
-    rows = []
-    for song in songs:
-        takes = takes_by_song[song.pk]
-        if song.preferred_take:  # the kept take first
-            for take in takes:
-                take.is_kept = take.take == song.preferred_take
-            takes.sort(key=lambda take: not take.is_kept)
-        title, url = song.display_title, urls.song.format(song.pk)
+    created_at = _aware(created_at)
+    takes = [_take(values, urls) for values in song.takes]
+    if preferred_take:  # the kept take first
         for take in takes:
-            if take.src:
-                take.play_attributes = _play_attributes(take, title=title, href=url)
-        state, state_label = _row_state(song, takes)
-        source_title, source_song_id, source_take = sources.get(song.parent_clip_id, ("", None, None))
-        rows.append(
-            LibraryRow(
-                song=song,
-                pk=song.pk,
-                title=title,
-                url=url,
-                row_url=urls.row.format(song.pk),
-                menu_url=urls.menu.format(song.pk),
-                like_url=urls.like.format(song.pk),
-                cover=next((take.cover for take in takes if take.cover), ""),
-                style=(song.tags or song.description)[:120] or kind_labels.get(song.kind, ""),
-                duration=next((take.duration for take in takes if take.duration), ""),
-                model=labels.get(song.model_version, song.model_version),
-                persona=song.persona_name,
-                age=short_age(song.created_at, now),
-                created_at=song.created_at,
-                created_iso=song.created_at.isoformat(),
-                kind_label=kind_labels.get(song.kind, ""),
-                source_title=source_title,
-                source_url=urls.song.format(source_song_id) if source_song_id else "",
-                source_take=source_take,
-                state=state,
-                state_label=state_label,
-                is_in_flight=state in ("sending", "in_flight"),
-                is_liked=song.is_liked,
-                like_pressed="true" if song.is_liked else "false",
-                like_value="0" if song.is_liked else "1",
-                is_public=song.is_public,
-                is_hidden=song.is_hidden,
-                is_trashed=song.trashed_at is not None,
-                takes=takes,
-                family_members=getattr(song, "family_count", None) or 0,
-                family_url=urls.family.format(song.pk),
-            )
-        )
-    return rows
+            take.is_kept = take.take == preferred_take
+        takes.sort(key=lambda take: not take.is_kept)
+    title, url = Song.title_from(title, description), urls.song.format(pk)
+    for take in takes:
+        if take.src:
+            take.play_attributes = _play_attributes(take, title=title, href=url)
+    row_state, state_label = _row_state(state, takes)
+    return LibraryRow(
+        pk=pk,
+        title=title,
+        url=url,
+        row_url=urls.row.format(pk),
+        menu_url=urls.menu.format(pk),
+        like_url=urls.like.format(pk),
+        cover=next((take.cover for take in takes if take.cover), ""),
+        style=(tags or description)[:120] or KIND_LABELS.get(kind, ""),
+        duration=next((take.duration for take in takes if take.duration), ""),
+        model=song.model,
+        persona=persona,
+        age=song.age,
+        created_at=created_at,
+        created_iso=created_at.isoformat(),
+        kind_label=KIND_LABELS.get(kind, ""),
+        source_title=Song.title_from(source_title, source_description) if source_song_id else "",
+        source_url=urls.song.format(source_song_id) if source_song_id else "",
+        source_take=source_take,
+        state=row_state,
+        state_label=state_label,
+        is_in_flight=row_state in ("sending", "in_flight"),
+        is_liked=bool(is_liked),
+        like_pressed="true" if is_liked else "false",
+        like_value="0" if is_liked else "1",
+        is_public=bool(is_public),
+        is_hidden=bool(is_hidden),
+        is_trashed=trashed_at is not None,
+        takes=takes,
+        family_members=family_members or 0,
+        family_url=urls.family.format(pk),
+    )
 
 
 EXPLORE_PAGE_SIZE = 12

@@ -183,7 +183,7 @@ STORAGES = {
     "default": _MEDIA_BACKEND,
     "staticfiles": {
         "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "sunostudio.storage.StaticFilesStorage"  # whitenoise's CompressedManifestStaticFilesStorage
             if PRODUCTION
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
@@ -215,16 +215,23 @@ else:
 # One cache for every process once there is more than one (the model catalogue, the price table and the
 # sign-up throttles are cached): Redis at CACHE_URL, else REDIS_URL; each process's memory otherwise.
 CACHE_URL = os.environ.get("CACHE_URL", REDIS_URL)
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if CACHE_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": CACHE_URL,
-            # Parallel test processes share one Redis: each keeps to its own keys.
-            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "sunostudio")
-            + os.environ.get("PYTEST_XDIST_WORKER", ""),
-        }
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CACHE_URL,
+        # Parallel test processes share one Redis: each keeps to its own keys.
+        "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "sunostudio")
+        + os.environ.get("PYTEST_XDIST_WORKER", ""),
     }
+# Rendered Library rows, under a hash of everything each shows (songs.views.rendered_rows): a changed row
+# is a new key, so each process keeps its own and nothing has to be forgotten.
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "fragments",
+    "TIMEOUT": 3600,
+    "OPTIONS": {"MAX_ENTRIES": 5000},  # about 2.5 KB a row: some 12 MB a process at most
+}
 # Only one cluster may run schedules: Q_SCHEDULER=false on every other one (Procfile.prod, docs/deploy.md).
 Q_CLUSTER["scheduler"] = env_bool("Q_SCHEDULER", True)
 

@@ -208,7 +208,7 @@ def test_the_librarys_queries_stay_constant_with_families(client, user, django_a
     client.force_login(user)
     account_of(user)
     client.get(reverse("songs:library"))
-    with django_assert_num_queries(6):  # session, user, count, the page's songs, their takes, balance
+    with django_assert_num_queries(6):  # session, user, count, ids, the songs with their takes, balance
         body = client.get(reverse("songs:library") + "?q=song").content.decode()
     assert body.count("+1 in this family") == families
 

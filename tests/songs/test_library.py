@@ -11,6 +11,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.core.cache import caches
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.urls import reverse
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 LIBRARY = reverse("songs:library")
 HTMX = {"HX-Request": "true"}
-# session, user, count, the page's songs (their ids a subquery), their takes, the header's balance
+# session, user, count, the page's ids, its songs with their takes and sources, the header's balance
 LIBRARY_QUERIES = 6
 GARDEN = "a glass garden at dawn"  # a description song: its prompt is its title until the upstream names it
 
@@ -229,10 +230,9 @@ def test_rows_leave_out_what_they_never_show(client, user, django_assert_num_que
 
     with CaptureQueriesContext(connection) as queries:
         library(client)
-    clip_query = next(q["sql"] for q in queries if "FROM songs_clip" in q["sql"])
-    song_query = next(q["sql"] for q in queries if '"songs_song"."kind"' in q["sql"])
-    assert "metadata" not in clip_query and "peaks" not in clip_query
-    assert '"lyrics"' not in song_query
+    row_query = next(q["sql"] for q in queries if "s.kind" in q["sql"])  # the page's songs and takes
+    assert "c.take" in row_query
+    assert "metadata" not in row_query and "peaks" not in row_query and "lyrics" not in row_query
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the full-text index is PostgreSQL's")
@@ -600,3 +600,51 @@ def test_the_menu_offers_a_zip_of_each_stem_set_made_from_the_song(client, user)
     own = client.get(reverse("songs:song_menu", args=[stems.pk]), headers=HTMX).content.decode()
     assert "Download all stems (.zip)" in own
     assert client.get(zip_url).status_code == 200
+
+
+# --- Kept rows (sunostudio.fragments): never stale, whoever wrote the change -------------------------------
+
+
+def test_a_kept_row_shows_a_change_written_behind_the_orms_back(client, user):
+    """Rows are kept rendered under a hash of what they show, so a bulk UPDATE (no signal, no save) that a
+    worker makes still shows on the next page: a take that finished, a rename, a like."""
+    song = make_song(owner=user, title="Tidal")
+    client.force_login(user)
+    assert "Generating…" in library(client)
+    (row,) = selectors.library_page(user=user).object_list
+    assert "Generating…" in caches["fragments"].get(row.key)  # kept
+    Clip.objects.filter(song=song).update(status=Clip.Status.COMPLETE, audio_url="https://cdn.example/t.mp3")
+    Song.objects.filter(pk=song.pk).update(title="Tidal (final)", is_liked=True)
+    after = library(client)
+    assert "Generating…" not in after and 'data-src="https://cdn.example/t.mp3"' in after
+    assert ">Tidal (final)</a>" in after and 'aria-pressed="true" aria-label="Like Tidal (final)"' in after
+
+
+def test_a_kept_row_ages_with_the_clock(client, user, monkeypatch):
+    make_song(owner=user, title="Tidal", status=Clip.Status.COMPLETE)
+    client.force_login(user)
+    assert re.search(r">now</time>", library(client))
+    later = timezone.now() + timedelta(hours=3)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert re.search(r">3 h ago</time>", library(client))
+
+
+def test_a_kept_row_follows_its_source_and_family(client, user):
+    source = make_song(owner=user, title="Harbour Lights", status=Clip.Status.COMPLETE)
+    client.force_login(user)
+    assert "in this family" not in library(client)
+    Song.objects.create(
+        owner=user, kind=Song.Kind.EXTEND, title="More", parent_clip=source.clips.get(take=1),
+        family_root=source, model_version="chirp-auk", idempotency_key=uuid.uuid4(),
+    )  # fmt: skip
+    assert "+1 in this family" in library(client)
+
+
+def test_the_filter_panel_lists_a_new_persona_at_once(client, user):
+    make_song(owner=user, title="Plain")
+    client.force_login(user)
+    assert 'name="persona"' not in library(client)  # no song sung with a persona: no choice to offer
+    make_song(owner=user, title="Sung", persona_name="Harbour voice")
+    selectors.library_personas_forget(user_id=user.pk)
+    body = library(client)
+    assert 'name="persona"' in body and '<option value="Harbour voice">Harbour voice</option>' in body

@@ -137,7 +137,7 @@ def test_media_not_archived_yet_is_404(client, user):
     assert client.get(reverse("songs:clip_media", args=[song.clips.get().pk, "audio"])).status_code == 404
 
 
-# session, user, count, the page's songs (their ids a subquery), their takes, the header's balance
+# session, user, count, the page's ids, its songs with their takes and sources, the header's balance
 LIBRARY_QUERIES = 6
 
 
@@ -173,7 +173,7 @@ def test_an_older_library_page_lists_its_songs_in_the_same_few_queries(
     client.force_login(user)
     account_of(user)
     client.get(reverse("songs:library"))
-    with django_assert_num_queries(LIBRARY_QUERIES):  # as on the first page: the page's ids are a subquery
+    with django_assert_num_queries(LIBRARY_QUERIES):  # as on the first page
         body = client.get(reverse("songs:library") + f"?page={page}").content.decode()
     assert re.findall(r">Song (\d\d)</a>", body) == [f"{n:02d}" for n in range(newest, oldest - 1, -1)]
     assert f"Page {page} of 3" in body
@@ -219,9 +219,8 @@ def test_library_names_the_source_of_tool_songs_in_constant_queries(
     client.force_login(user)
     account_of(user)
     client.get(reverse("songs:library"))
-    # As above, plus the sources (clips with their songs): a prefetch that queries only when the page shows
-    # a tool song (the join it replaces made every page build some 70 more columns into its SQL).
-    with django_assert_num_queries(LIBRARY_QUERIES + 1):
+    # As above: the sources (clips with their songs) are joined into the page's row query.
+    with django_assert_num_queries(LIBRARY_QUERIES):
         body = client.get(reverse("songs:library")).content.decode()
     assert body.count("Extension of") == extensions
     assert f'href="{source.get_absolute_url()}">Harbour Lights</a>, take 1' in body
