@@ -22,7 +22,7 @@ from sunostudio.errors import Refused
 from sunostudio.fragments import fragment_key, kept_fragment, kept_fragments
 from sunostudio.media import media_response
 
-from . import export, peaks, selectors, services, tasks
+from . import catalogue, export, peaks, selectors, services, tasks
 from .forms import (
     STEM_KINDS,
     CoverForm,
@@ -50,22 +50,32 @@ STEM_SONG_KINDS = (Song.Kind.STEMS_ALL, Song.Kind.STEMS_TWO)
 @require_GET
 @vary_on_headers("HX-Request")
 def library(request: HttpRequest) -> HttpResponse:
-    form = LibraryFilterForm(request.GET, persona_names=selectors.library_persona_names(user=request.user))
-    filters = form.filters()
+    persona_names = selectors.library_persona_names(user=request.user)
+    # No query string is the default filters: nothing to parse unless the panel has to be rendered.
+    form = LibraryFilterForm(request.GET, persona_names=persona_names) if request.GET else None
+    filters = form.filters() if form else selectors.LibraryFilters()
     asked_layout = request.GET.get("view", "")
     layout = asked_layout if asked_layout in LAYOUTS else request.COOKIES.get(LAYOUT_COOKIE, "list")
     layout = layout if layout in LAYOUTS else "list"
     page = selectors.library_page(user=request.user, filters=filters, page_number=request.GET.get("page"))
-    panel = {"form": form, "filter_fields": form.panel_fields(), "filters": filters, "layout": layout}
-    # The search and filter panel shows the query, the choices and the layout, and nothing else.
-    panel_key = fragment_key("library-filters", (sorted(request.GET.lists()), panel["filter_fields"], layout))
+
+    def filter_panel() -> str:
+        panel_form = form or LibraryFilterForm(request.GET, persona_names=persona_names)
+        panel_form.is_valid()
+        panel = {"form": panel_form, "filter_fields": panel_form.panel_fields(), "filters": filters}
+        return render_to_string("songs/song_list.html#library_filters", {**panel, "layout": layout})
+
+    # The search and filter panel shows the query, its choices and the layout, and nothing else.
+    versions = [(version.mv, version.label) for version in catalogue.enabled_versions()]
+    query = sorted(request.GET.lists())
+    panel_key = fragment_key("library-filters", (query, persona_names, versions, layout))
     context = {
-        **panel,
+        "form": form,
+        "filters": filters,
+        "layout": layout,
         "page": page,
         "rows": rendered_rows(page.object_list),
-        "filters_html": kept_fragment(
-            panel_key, lambda: render_to_string("songs/song_list.html#library_filters", panel)
-        ),
+        "filters_html": kept_fragment(panel_key, filter_panel),
         "next": request.get_full_path(),
     }
     response = render(request, "songs/song_list.html", context)
