@@ -51,8 +51,10 @@ STEM_SONG_KINDS = (Song.Kind.STEMS_ALL, Song.Kind.STEMS_TWO)
 @vary_on_headers("HX-Request")
 def library(request: HttpRequest) -> HttpResponse:
     persona_names = selectors.library_persona_names(user=request.user)
-    # No query string is the default filters: nothing to parse unless the panel has to be rendered.
-    form = LibraryFilterForm(request.GET, persona_names=persona_names) if request.GET else None
+    # The query string's filters, search, sort and layout (all but the page number) are the panel's.
+    query = sorted((name, values) for name, values in request.GET.lists() if name != "page")
+    # None is the default filters: nothing to parse unless the panel has to be rendered.
+    form = LibraryFilterForm(request.GET, persona_names=persona_names) if query else None
     filters = form.filters() if form else selectors.LibraryFilters()
     asked_layout = request.GET.get("view", "")
     layout = asked_layout if asked_layout in LAYOUTS else request.COOKIES.get(LAYOUT_COOKIE, "list")
@@ -67,7 +69,6 @@ def library(request: HttpRequest) -> HttpResponse:
 
     # The search and filter panel shows the query, its choices and the layout, and nothing else.
     versions = [(version.mv, version.label) for version in catalogue.enabled_versions()]
-    query = sorted(request.GET.lists())
     panel_key = fragment_key("library-filters", (query, persona_names, versions, layout))
     context = {
         "form": form,
