@@ -72,7 +72,11 @@ def account_of(user, *, now: datetime | None = None) -> Account:
     """The user's account, with this month's allowance granted if it isn't yet: lazily, at the first
     page or action of a month, so no schedule is needed."""
     now = now or timezone.now()
-    account, _ = Account.objects.get_or_create(user=user)
+    account = getattr(user, "signed_in_account", None)  # read with the signed-in user (accounts.backends)
+    if account is not None:
+        del user.signed_in_account  # once: a later call in the request reads what the request changed
+    else:
+        account, _ = Account.objects.get_or_create(user=user)
     period = period_of(now)
     if account.granted_period != period:
         _grant_month(account, period, now)

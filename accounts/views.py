@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from sunostudio.security import too_many_attempts
 
 from . import selectors, services, verification
+from .backends import SIGN_IN_BACKEND
 from .errors import InviteRefused
 from .forms import signup_form_class
 from .models import Account
@@ -72,7 +73,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 form.add_error("invite_code", refusal.user_message)
             else:
                 user = account.user
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, user, backend=SIGN_IN_BACKEND)
                 if not account.email_confirmed:
                     if _send_confirmation(request, user):
                         messages.info(request, WELCOME_CONFIRM.format(name=user.username, email=user.email))

@@ -193,9 +193,7 @@ def signed_in_sessions(users: list) -> dict[int, str]:
 
     from accounts.services import account_of
 
-    backend = "django.contrib.auth.backends.ModelBackend"
-    if backend not in settings.AUTHENTICATION_BACKENDS:
-        backend = settings.AUTHENTICATION_BACKENDS[-1]
+    backend = settings.AUTHENTICATION_BACKENDS[-1]  # the one that signs in (after axes' lockout check)
     sessions = {}
     for user in users:
         account_of(user)  # this month's grant, so the first page of the run isn't a write
@@ -377,8 +375,8 @@ def mixed_phase(load: Load, seeded: Seeded, rng: random.Random, *, requests: int
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=3000, help="requests in the mixed phase")
-    parser.add_argument("--solo", type=int, default=600, help="requests per kind when it runs alone")
-    parser.add_argument("--rounds", type=int, default=12, help="the solo phase interleaves kinds over rounds")
+    parser.add_argument("--solo", type=int, default=1200, help="requests per kind when it runs alone")
+    parser.add_argument("--rounds", type=int, default=24, help="the solo phase interleaves kinds over rounds")
     parser.add_argument("--threads", type=int, default=8, help="concurrent clients")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers: one per core")
     parser.add_argument("--server-threads", type=int, default=1, help="gunicorn threads a worker (gthread)")

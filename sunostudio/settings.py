@@ -427,7 +427,7 @@ CONTENT_SECURITY_POLICY = {
 # and staff unlock in Admin → Axes → Access attempts (delete the row) or with `manage.py axes_reset`.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login before the password is checked
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.AccountModelBackend",  # Django's ModelBackend, reading the account with the user
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))

@@ -92,9 +92,9 @@ def test_library_queries_do_not_grow(client, user, other_user, django_assert_num
         make_song(owner=user, persona=theirs)
     client.force_login(user)
     account_of(user)  # this month's allowance is granted on the first page of the month, once
-    # session, user, the header's credit balance, count, page of personas (owner, clip, use count joined
-    # in), songs prefetch
-    with django_assert_num_queries(6):
+    # session, the user with the header's credit balance, count, page of personas (owner, clip, use count
+    # joined in), songs prefetch
+    with django_assert_num_queries(5):
         response = client.get(reverse("personas:library"), {"sort": "most_used"})
     assert response.status_code == 200
 

@@ -120,8 +120,8 @@ def test_the_family_page_costs_the_same_queries_whatever_its_size(client, user, 
     client.get(url)
     with CaptureQueriesContext(connection) as queries:
         body = client.get(url).content.decode()
-    # session, user, the song asked for, the family's songs, their takes, the header's balance
-    assert len(queries) == 6, [q["sql"][:60] for q in queries]
+    # session, the user with the header's balance, the song asked for, the family's songs, their takes
+    assert len(queries) == 5, [q["sql"][:60] for q in queries]
     assert body.count("data-play ") == 2 + len(STEMS) + 2 + 2 + 1 + 2 + 2 * extra
     for label in ("Extend from 1:05", "Whole song", "Stems of take 1", "Cover", "Replaced 0:42–1:05"):
         assert label in body
@@ -208,7 +208,7 @@ def test_the_librarys_queries_stay_constant_with_families(client, user, django_a
     client.force_login(user)
     account_of(user)
     client.get(reverse("songs:library"))
-    with django_assert_num_queries(6):  # session, user, count, ids, the songs with their takes, balance
+    with django_assert_num_queries(5):  # session, user and balance, count, ids, songs with their takes
         body = client.get(reverse("songs:library") + "?q=song").content.decode()
     assert body.count("+1 in this family") == families
 

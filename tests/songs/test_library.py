@@ -27,8 +27,9 @@ pytestmark = pytest.mark.django_db
 
 LIBRARY = reverse("songs:library")
 HTMX = {"HX-Request": "true"}
-# session, user, count, the page's ids, its songs with their takes and sources, the header's balance
-LIBRARY_QUERIES = 6
+# session, the user with the header's balance (accounts.backends), count, the page's ids, its songs with
+# their takes and sources
+LIBRARY_QUERIES = 5
 GARDEN = "a glass garden at dawn"  # a description song: its prompt is its title until the upstream names it
 
 

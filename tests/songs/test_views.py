@@ -137,8 +137,9 @@ def test_media_not_archived_yet_is_404(client, user):
     assert client.get(reverse("songs:clip_media", args=[song.clips.get().pk, "audio"])).status_code == 404
 
 
-# session, user, count, the page's ids, its songs with their takes and sources, the header's balance
-LIBRARY_QUERIES = 6
+# session, the user with the header's balance (accounts.backends), count, the page's ids, its songs with
+# their takes and sources
+LIBRARY_QUERIES = 5
 
 
 @pytest.mark.parametrize("song_count", [1, 10, 25])
