@@ -117,7 +117,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
     }
-elif env_bool("DATABASE_PREPARED_STATEMENTS", True):
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "DATABASE_PREPARED_STATEMENTS", True
+):
     # PostgreSQL plans a statement it has prepared once per connection, not on every run: the Library's
     # row query took longer to plan than to run. Off behind a pooler in transaction mode (PgBouncer
     # before 1.21), which can't keep a connection's prepared statements (docs/deploy.md).
